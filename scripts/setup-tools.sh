@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Installs the project's pinned external tools into .tools/ (git-ignored) and reuses them when present.
+#   helm, helm-unittest, actionlint, OpenTofu: built from the Go module proxy
+#   checkov, moto[server]: into the virtualenv .tools/venv
+# Usage: scripts/setup-tools.sh [helm|helm-unittest|actionlint|tofu|python|all]...  (default: all)
+# First run on a 2-core machine: roughly 6–10 minutes (OpenTofu dominates); later runs: under a second.
+set -euo pipefail
+
+HELM_VERSION=v3.22.0
+HELM_UNITTEST_VERSION=v1.1.2
+ACTIONLINT_VERSION=v1.7.12
+TOFU_VERSION=v1.10.10
+CHECKOV_VERSION=3.3.30
+MOTO_VERSION=5.2.5
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tools="$root/.tools"
+bin="$tools/bin"
+mkdir -p "$bin"
+export GOFLAGS="${GOFLAGS:-} -trimpath"
+export CGO_ENABLED=0
+
+log() { printf 'setup-tools: %s\n' "$*" >&2; }
+die() { printf 'setup-tools: error: %s\n' "$*" >&2; exit 1; }
+stamp_ok() { [ -x "$bin/$1" ] && [ "$(cat "$tools/.$1.version" 2>/dev/null)" = "$2" ]; }
+stamp() { printf '%s\n' "$2" >"$tools/.$1.version"; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required on PATH to build $2"; }
+
+install_helm() {
+  stamp_ok helm "$HELM_VERSION" && return 0
+  # A helm already on PATH at the pinned version is reused.
+  if command -v helm >/dev/null 2>&1 && helm version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; then
+    ln -sf "$(command -v helm)" "$bin/helm"; stamp helm "$HELM_VERSION"; return 0
+  fi
+  need go helm
+  log "building helm $HELM_VERSION"
+  GOBIN="$bin" go install -ldflags "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  stamp helm "$HELM_VERSION"
+}
+
+install_helm_unittest() {
+  stamp_ok helm-unittest "$HELM_UNITTEST_VERSION" && return 0
+  need go helm-unittest
+  log "building helm-unittest $HELM_UNITTEST_VERSION"
+  GOBIN="$bin" go install "github.com/helm-unittest/helm-unittest/cmd/helm-unittest@$HELM_UNITTEST_VERSION"
+  stamp helm-unittest "$HELM_UNITTEST_VERSION"
+}
+
+install_actionlint() {
+  stamp_ok actionlint "$ACTIONLINT_VERSION" && return 0
+  need go actionlint
+  log "building actionlint $ACTIONLINT_VERSION"
+  GOBIN="$bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  stamp actionlint "$ACTIONLINT_VERSION"
+}
+
+install_tofu() {
+  stamp_ok tofu "$TOFU_VERSION" && return 0
+  need go OpenTofu
+  # `go install` refuses a module whose go.mod has replace directives; building inside the
+  # downloaded module honours them.
+  log "building OpenTofu $TOFU_VERSION (first run takes several minutes)"
+  local dir
+  dir=$(cd "$tools" && go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] && [ -d "$dir" ] || die "could not download github.com/opentofu/opentofu@$TOFU_VERSION"
+  (cd "$dir" && go build -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$bin/tofu" ./cmd/tofu)
+  stamp tofu "$TOFU_VERSION"
+}
+
+install_python() {
+  local want="checkov==$CHECKOV_VERSION moto[server]==$MOTO_VERSION"
+  if [ -x "$tools/venv/bin/python" ] && [ "$(cat "$tools/.venv.version" 2>/dev/null)" = "$want" ]; then return 0; fi
+  need python3 "the Python tools"
+  log "installing $want into .tools/venv"
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" "moto[server]==$MOTO_VERSION"
+  ln -sf "$tools/venv/bin/checkov" "$bin/checkov"
+  ln -sf "$tools/venv/bin/moto_server" "$bin/moto_server"
+  printf '%s\n' "$want" >"$tools/.venv.version"
+}
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(all)
+for t in "${targets[@]}"; do
+  case "$t" in
+    helm) install_helm ;;
+    helm-unittest) install_helm_unittest ;;
+    actionlint) install_actionlint ;;
+    tofu) install_tofu ;;
+    python) install_python ;;
+    all) install_helm; install_helm_unittest; install_actionlint; install_tofu; install_python ;;
+    *) die "unknown tool '$t' (allowed: helm, helm-unittest, actionlint, tofu, python, all)" ;;
+  esac
+done
+log "tools ready in .tools/bin"
