@@ -1,0 +1,62 @@
+import * as path from 'node:path';
+import { loadEnvironments } from '@platform/config';
+import { synthesizeAtomically } from '@platform/stack-factory';
+import { definePlatform } from '@platform/stacks';
+import { type Command } from 'commander';
+import { reportError, UsageError } from '../errors';
+
+export interface SynthOptions {
+  /** Output directory. @default cdktf.out */
+  readonly outdir?: string;
+  /** Folder of environment files. @default envs */
+  readonly envDir?: string;
+  /** Only these environments. @default - all */
+  readonly only?: readonly string[];
+  readonly quiet?: boolean;
+  readonly write?: (line: string) => void;
+}
+
+/** Synthesizes every environment atomically; returns the exit code (0 or 1). */
+export function runSynth(options: SynthOptions = {}): number {
+  const write = options.write ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const writeErr = options.write ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const outdir = options.outdir ?? 'cdktf.out';
+  try {
+    const started = process.hrtime.bigint();
+    let envs = loadEnvironments(options.envDir ?? 'envs');
+    if (options.only && options.only.length > 0) {
+      const known = new Set(envs.map((e) => e.name));
+      const unknown = options.only.filter((n) => !known.has(n));
+      if (unknown.length > 0) {
+        throw new UsageError(
+          `--env ${unknown.map((u) => JSON.stringify(u)).join(', ')}: no such environment — choose from ${[...known].join(', ')}`,
+        );
+      }
+      envs = envs.filter((e) => options.only!.includes(e.name));
+    }
+    const stacks = synthesizeAtomically(outdir, (app) => definePlatform(app, envs));
+    if (!options.quiet) {
+      const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
+      for (const s of stacks) write(`  ${s.id.padEnd(24)} ${String(s.resources).padStart(4)} resources  ${path.join(outdir, s.dir, 'cdk.tf.json')}`);
+      write(`synthesized ${stacks.length} stacks for ${envs.map((e) => e.name).join(', ')} into ${outdir} in ${ms} ms`);
+    }
+    return 0;
+  } catch (err) {
+    writeErr('synth failed; the previous output was left untouched.');
+    return reportError(err, writeErr);
+  }
+}
+
+export function registerSynth(program: Command): void {
+  program
+    .command('synth')
+    .description('Synthesize every environment into cdktf.out (atomically: a failed synth leaves the previous output untouched).')
+    .option('-o, --outdir <dir>', 'output directory', 'cdktf.out')
+    .option('--env-dir <dir>', 'folder of environment files', 'envs')
+    .option('-e, --env <name...>', 'only these environments (default: all)')
+    .option('-q, --quiet', 'print nothing on success')
+    .addHelpText('after', '\nExit codes: 0 synthesized, 1 invalid input or failed validation (nothing written).')
+    .action((opts: { outdir: string; envDir: string; env?: string[]; quiet?: boolean }) => {
+      process.exitCode = runSynth({ outdir: opts.outdir, envDir: opts.envDir, only: opts.env, quiet: opts.quiet });
+    });
+}

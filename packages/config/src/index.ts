@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './loader';
+export * from './schema';
+export * from './json-schema';

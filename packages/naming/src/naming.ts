@@ -1,0 +1,44 @@
+/**
+ * Physical names for everything the platform creates. Names are part of the contract with AWS:
+ * changing one replaces the resource, so they are built here and nowhere else.
+ */
+
+/** `<service>-<env>` or `<service>-<env>-<suffix>`: the house pattern for physical names. */
+export function resourceName(service: string, env: string, suffix?: string): string {
+  return suffix ? `${service}-${env}-${suffix}` : `${service}-${env}`;
+}
+
+/** ECR repository for a service in an environment, e.g. `payments-dev`. */
+export function repositoryName(service: string, env: string): string {
+  return resourceName(service, env);
+}
+
+/** IAM role the service's pods assume through IRSA, e.g. `payments-dev-workload`. */
+export function workloadRoleName(service: string, env: string): string {
+  return resourceName(service, env, 'workload');
+}
+
+/** CloudWatch log group of a service, e.g. `/platform/dev/payments`. */
+export function logGroupName(service: string, env: string): string {
+  return `/platform/${env}/${service}`;
+}
+
+/** Stack id (and `cdktf.out/stacks/<id>` folder), e.g. `dev-services`. */
+export function stackId(env: string, stack: string): string {
+  return `${env}-${stack}`;
+}
+
+/** S3 key of a stack's state: `<env>/<stack>.tfstate`. */
+export function stateKey(env: string, stack: string): string {
+  return `${env}/${stack}.tfstate`;
+}
+
+/** ARN of the role Terraform assumes in an environment's account. */
+export function deployRoleArn(accountId: string, roleName: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
+/** ARN of an EKS cluster's IAM OIDC provider, from its issuer (`oidc.eks.<region>.amazonaws.com/id/<ID>`). */
+export function oidcProviderArn(accountId: string, oidcIssuer: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`;
+}

@@ -1,0 +1,41 @@
+import { type EnvironmentConfig } from '@platform/config';
+import { ServiceModule } from '@platform/service-module';
+import { EnvironmentStack } from '@platform/stack-factory';
+import { oidcProviderArn } from '@platform/naming';
+import { type Construct } from 'constructs';
+
+/** Stack name within an environment; the stack id is `<env>-services`, its state `<env>/services.tfstate`. */
+export const SERVICES_STACK = 'services';
+
+/** What other stacks and tools read from a services stack, per service name. */
+export interface ServiceOutputs {
+  readonly repositoryUrl: string;
+  readonly roleArn: string;
+  readonly logGroupName: string;
+  readonly fqdn: string;
+}
+
+/** Every service of one environment: one ServiceModule per entry in the environment file's `services`. */
+export class ServicesStack extends EnvironmentStack {
+  /** The services of this environment, by name. */
+  public readonly services: ReadonlyMap<string, ServiceOutputs>;
+
+  constructor(scope: Construct, env: EnvironmentConfig) {
+    super(scope, env, SERVICES_STACK);
+    const services = new Map<string, ServiceOutputs>();
+    for (const svc of env.services) {
+      const module = new ServiceModule(this, svc.name, {
+        name: svc.name,
+        environment: env.name,
+        cluster: { oidcProviderArn: oidcProviderArn(env.aws.accountId, env.cluster.oidcIssuer), oidcIssuer: env.cluster.oidcIssuer },
+        workload: { namespace: svc.namespace, serviceAccount: svc.serviceAccount },
+        dns: { zoneId: env.dns.zoneId, zoneName: env.dns.zoneName, hostname: svc.hostname, target: env.ingress },
+        logs: { retentionDays: svc.logRetentionDays ?? env.logs.retentionDays, kmsKeyArn: env.logs.kmsKeyArn },
+        repository: { kmsKeyArn: env.ecr.kmsKeyArn, keepTaggedImages: env.ecr.keepTaggedImages, untaggedExpiryDays: env.ecr.untaggedExpiryDays },
+        preventDestroy: env.preventDestroy,
+      });
+      services.set(svc.name, module);
+    }
+    this.services = services;
+  }
+}
