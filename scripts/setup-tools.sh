@@ -25,6 +25,16 @@ die() { printf 'setup-tools: error: %s\n' "$*" >&2; exit 1; }
 stamp_ok() { [ -x "$bin/$1" ] && [ "$(cat "$tools/.$1.version" 2>/dev/null)" = "$2" ]; }
 stamp() { printf '%s\n' "$2" >"$tools/.$1.version"; }
 
+# `go install` refuses a module whose go.mod has replace directives; building inside the downloaded
+# module (as its main module) honours them. Usage: build_in_module MODULE VERSION PACKAGE BINARY [go build flags]
+build_in_module() {
+  local module=$1 version=$2 pkg=$3 out=$4 dir
+  shift 4
+  dir=$(cd "$tools" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] && [ -d "$dir" ] || die "could not download $module@$version from the Go module proxy"
+  (cd "$dir" && go build "$@" -o "$bin/$out" "$pkg")
+}
+
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required on PATH to build $2"; }
 
 install_helm() {
@@ -43,7 +53,7 @@ install_helm_unittest() {
   stamp_ok helm-unittest "$HELM_UNITTEST_VERSION" && return 0
   need go helm-unittest
   log "building helm-unittest $HELM_UNITTEST_VERSION"
-  GOBIN="$bin" go install "github.com/helm-unittest/helm-unittest/cmd/helm-unittest@$HELM_UNITTEST_VERSION"
+  build_in_module github.com/helm-unittest/helm-unittest "$HELM_UNITTEST_VERSION" ./cmd/helm-unittest helm-unittest
   stamp helm-unittest "$HELM_UNITTEST_VERSION"
 }
 
@@ -58,13 +68,8 @@ install_actionlint() {
 install_tofu() {
   stamp_ok tofu "$TOFU_VERSION" && return 0
   need go OpenTofu
-  # `go install` refuses a module whose go.mod has replace directives; building inside the
-  # downloaded module honours them.
   log "building OpenTofu $TOFU_VERSION (first run takes several minutes)"
-  local dir
-  dir=$(cd "$tools" && go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -n "$dir" ] && [ -d "$dir" ] || die "could not download github.com/opentofu/opentofu@$TOFU_VERSION"
-  (cd "$dir" && go build -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$bin/tofu" ./cmd/tofu)
+  build_in_module github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu tofu -ldflags "-X github.com/opentofu/opentofu/version.dev=no"
   stamp tofu "$TOFU_VERSION"
 }
 
