@@ -9,6 +9,7 @@ const config: Config = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  setupFilesAfterEnv: ['<rootDir>/packages/testing/src/setup.ts'],
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.tools'],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   // Integration suites start real binaries (helm, OpenTofu, moto); keep their wall time visible.

@@ -82,7 +82,7 @@ export function loadEnvironment(
       message: issue.message,
     });
   }
-  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  if (problems.length > 0 || !result.success) throw new ConfigError(sortProblems(problems));
   return { ...result.data, name, file: source };
 }
 
@@ -143,6 +143,11 @@ function readLayer(file: string, root: string, opts: { optional: boolean }): Par
     ]);
   }
   return { file: source, doc, lines, data: data as Record<string, unknown> };
+}
+
+/** Orders problems as a reader meets them: by file, then line. */
+function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => a.source.localeCompare(b.source) || (a.line ?? 0) - (b.line ?? 0));
 }
 
 /** Objects merge key by key; lists and scalars in the environment file replace the base's. */

@@ -1,1 +1,5 @@
+export * from './deep-match';
+export * from './matchers';
+export * from './synth';
 export * from './tools';
+export * from './env-fixture';

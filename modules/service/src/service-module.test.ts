@@ -1,0 +1,165 @@
+import { ConfigError } from '@platform/config';
+import { awsTestStack, synthJson } from '@platform/testing';
+
+import { TerraformVariable } from 'cdktf';
+import { ServiceModule, type ServiceModuleProps } from './service-module';
+
+const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789';
+
+function props(overrides: Partial<ServiceModuleProps> = {}): ServiceModuleProps {
+  return {
+    name: 'payments',
+    environment: 'dev',
+    cluster: { oidcProviderArn: `arn:aws:iam::111111111111:oidc-provider/${ISSUER}`, oidcIssuer: ISSUER },
+    dns: {
+      zoneId: 'Z0DEV0001',
+      zoneName: 'dev.example.com',
+      hostname: 'payments.dev.example.com',
+      target: { type: 'alias', dnsName: 'lb-1.eu-west-1.elb.amazonaws.com', zoneId: 'Z32O12XQLNTSW2' },
+    },
+    ...overrides,
+  };
+}
+
+function synth(p: ServiceModuleProps) {
+  const stack = awsTestStack();
+  const module = new ServiceModule(stack, p.name, p);
+  return { json: synthJson(stack), module };
+}
+
+describe('ServiceModule', () => {
+  describe('defaults', () => {
+    // GIVEN minimal props  WHEN synthesized
+    const { json } = synth(props());
+
+    test('THEN the ECR repository has immutable tags, scan on push and AES256 encryption', () => {
+      expect(json).toHaveResourceDeep('aws_ecr_repository', {
+        name: 'payments-dev',
+        image_tag_mutability: 'IMMUTABLE',
+        image_scanning_configuration: { scan_on_push: true },
+        encryption_configuration: [{ encryption_type: 'AES256' }],
+      });
+      expect(json.resource?.aws_ecr_repository?.payments_Repository_E9CC2F7F?.lifecycle).toBeUndefined();
+    });
+
+    test('THEN the lifecycle policy expires untagged images after 7 days and keeps 30 tagged', () => {
+      expect(json).toHaveDataSourceDeep('aws_ecr_lifecycle_policy_document', {
+        rule: [
+          { priority: 1, selection: [{ tag_status: 'untagged', count_type: 'sinceImagePushed', count_number: 7, count_unit: 'days' }], action: [{ type: 'expire' }] },
+          { priority: 2, selection: [{ count_type: 'imageCountMoreThan', count_number: 30 }], action: [{ type: 'expire' }] },
+        ],
+      });
+      expect(json).toHaveResourceDeep('aws_ecr_lifecycle_policy', { policy: expect.stringMatching(/aws_ecr_lifecycle_policy_document\..+\.json/) });
+    });
+
+    test('THEN the workload role trusts only the service account through the OIDC provider, via a policy document', () => {
+      expect(json).toHaveDataSourceDeep('aws_iam_policy_document', {
+        statement: [
+          {
+            effect: 'Allow',
+            actions: ['sts:AssumeRoleWithWebIdentity'],
+            principals: [{ type: 'Federated', identifiers: [`arn:aws:iam::111111111111:oidc-provider/${ISSUER}`] }],
+            condition: [
+              { test: 'StringEquals', variable: `${ISSUER}:sub`, values: ['system:serviceaccount:payments:payments'] },
+              { test: 'StringEquals', variable: `${ISSUER}:aud`, values: ['sts.amazonaws.com'] },
+            ],
+          },
+        ],
+      });
+      expect(json).toHaveResourceDeep('aws_iam_role', {
+        name: 'payments-dev-workload',
+        assume_role_policy: expect.stringMatching(/^\$\{data\.aws_iam_policy_document\..+\.json\}$/),
+      });
+    });
+
+    test('THEN the log group keeps logs 30 days with service-managed encryption', () => {
+      expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: '/platform/dev/payments', retention_in_days: 30 });
+      const [group] = Object.values(json.resource?.aws_cloudwatch_log_group ?? {});
+      expect(group).not.toHaveProperty('kms_key_id');
+    });
+
+    test('THEN the hostname is an alias A record to the ingress', () => {
+      expect(json).toHaveResourceDeep('aws_route53_record', {
+        zone_id: 'Z0DEV0001',
+        name: 'payments.dev.example.com',
+        type: 'A',
+        alias: { name: 'lb-1.eu-west-1.elb.amazonaws.com', zone_id: 'Z32O12XQLNTSW2', evaluate_target_health: true },
+      });
+    });
+
+    test('THEN exactly one of each resource is created', () => {
+      for (const type of ['aws_ecr_repository', 'aws_ecr_lifecycle_policy', 'aws_iam_role', 'aws_cloudwatch_log_group', 'aws_route53_record']) {
+        expect(json).toHaveResourceCount(type, 1);
+      }
+      expect(json).toHaveNoResource('aws_iam_role_policy');
+    });
+
+    test('THEN the four outputs are named after the service', () => {
+      expect(Object.keys(json.output ?? {}).sort()).toEqual(['payments_fqdn', 'payments_log_group_name', 'payments_repository_url', 'payments_role_arn']);
+      expect(json.output?.payments_role_arn).toMatchObject({ value: expect.stringMatching(/aws_iam_role\..+\.arn/) });
+    });
+  });
+
+  test('GIVEN KMS keys, a CNAME target, a custom workload and protection WHEN synthesized THEN each is honoured', () => {
+    const kms = 'arn:aws:kms:eu-west-1:111111111111:key/abcd-1234';
+    const { json } = synth(
+      props({
+        workload: { namespace: 'shop', serviceAccount: 'payments-api' },
+        logs: { retentionDays: 365, kmsKeyArn: kms },
+        repository: { kmsKeyArn: kms, keepTaggedImages: 50, untaggedExpiryDays: 3 },
+        dns: { zoneId: 'Z0DEV0001', zoneName: 'dev.example.com', hostname: 'pay.dev.example.com', target: { type: 'cname', target: 'ingress.dev.example.com' } },
+        preventDestroy: true,
+      }),
+    );
+    expect(json).toHaveResourceDeep('aws_ecr_repository', { encryption_configuration: [{ encryption_type: 'KMS', kms_key: kms }], lifecycle: { prevent_destroy: true } });
+    expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { retention_in_days: 365, kms_key_id: kms, lifecycle: { prevent_destroy: true } });
+    expect(json).toHaveResourceDeep('aws_route53_record', { type: 'CNAME', ttl: 300, records: ['ingress.dev.example.com'] });
+    expect(json).toHaveDataSourceDeep('aws_iam_policy_document', { statement: [{ condition: [{ values: ['system:serviceaccount:shop:payments-api'] }] }] });
+    expect(json).toHaveDataSourceDeep('aws_ecr_lifecycle_policy_document', { rule: [{ selection: [{ count_number: 3 }] }, { selection: [{ count_number: 50 }] }] });
+  });
+
+  test('GIVEN the module WHEN constructed THEN its public attributes are tokens for the four outputs', () => {
+    const { module } = synth(props());
+    for (const value of [module.repositoryUrl, module.roleArn, module.logGroupName, module.fqdn]) {
+      expect(value).toMatch(/\$\{TfToken\[TOKEN\.\d+\]\}/);
+    }
+  });
+
+  describe('validation', () => {
+    test.each<[string, Partial<ServiceModuleProps>, RegExp]>([
+      ['a bad service name', { name: 'Payments_API' }, /name "Payments_API" is not a service name — use 3–32 lower-case/],
+      ['a retention CloudWatch does not allow', { logs: { retentionDays: 45 } }, /logs\.retentionDays 45 is not a CloudWatch Logs retention period — use one of 1, 3, 5, 7, 14, 30/],
+      [
+        'a hostname outside the zone',
+        { dns: { ...props().dns, hostname: 'payments.example.org' } },
+        /dns\.hostname "payments\.example\.org" is outside the zone "dev\.example\.com" — use a name ending in "\.dev\.example\.com"/,
+      ],
+      ['a bad KMS key', { repository: { kmsKeyArn: 'alias/mine' } }, /repository\.kmsKeyArn "alias\/mine" is not a KMS key ARN/],
+      ['keepTaggedImages of 0', { repository: { keepTaggedImages: 0 } }, /repository\.keepTaggedImages 0 must be at least 1/],
+      ['a bad namespace', { workload: { namespace: 'Shop!' } }, /workload\.namespace "Shop!" is not a Kubernetes namespace name/],
+      ['an unknown prop', { colour: 'red' } as Partial<ServiceModuleProps>, /colour is not a known prop/],
+      ['a bad environment', { environment: 'Prod-EU' }, /environment "Prod-EU" is not an environment name/],
+    ])('GIVEN %s WHEN constructed THEN it throws naming the prop, value and what is allowed', (_label, overrides, message) => {
+      expect(() => synth(props(overrides))).toThrow(message);
+    });
+
+    test('GIVEN several bad props WHEN constructed THEN one error lists every problem', () => {
+      let error: unknown;
+      try {
+        synth(props({ name: 'X', logs: { retentionDays: 2 }, dns: { ...props().dns, hostname: 'a.b.org' } }));
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const e = error as ConfigError;
+      expect(e.message).toMatch(/^ServiceModule "X": 3 invalid props:/);
+      expect(e.problems.map((p) => p.field).sort()).toEqual(['dns.hostname', 'logs.retentionDays', 'name']);
+    });
+
+    test('GIVEN unresolved tokens for zone and KMS key WHEN constructed THEN they are not rejected', () => {
+      const stack = awsTestStack('tokens');
+      const token = new TerraformVariable(stack, 'zone', { type: 'string' }).stringValue;
+      expect(() => new ServiceModule(stack, 'svc', props({ name: 'svc', dns: { ...props().dns, hostname: 'svc.dev.example.com', zoneId: token }, logs: { kmsKeyArn: token } }))).not.toThrow();
+    });
+  });
+});

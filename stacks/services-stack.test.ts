@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { loadEnvironments } from '@platform/config';
+import { environmentFixture, repoRoot, synthJson, withoutMetadata } from '@platform/testing';
+import { App } from 'cdktf';
+import { ServicesStack } from './services-stack';
+
+const envs = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
+
+describe('ServicesStack', () => {
+  // One reviewed snapshot per environment (metadata stripped): a PR that changes what a stack
+  // synthesizes shows the change here.
+  test.each(envs.map((e) => [e.name, e] as const))('GIVEN envs/%s.yaml WHEN synthesized THEN it matches the reviewed snapshot', (_name, env) => {
+    expect(withoutMetadata(synthJson(new ServicesStack(new App(), env)))).toMatchSnapshot();
+  });
+
+  test.each(envs.map((e) => [e.name, e] as const))('GIVEN envs/%s.yaml WHEN synthesized THEN there is one ECR/IAM/log group/DNS set per service', (_name, env) => {
+    const json = synthJson(new ServicesStack(new App(), env));
+    for (const type of ['aws_ecr_repository', 'aws_ecr_lifecycle_policy', 'aws_iam_role', 'aws_cloudwatch_log_group', 'aws_route53_record']) {
+      expect(json).toHaveResourceCount(type, env.services.length);
+    }
+    for (const svc of env.services) {
+      expect(json).toHaveResourceDeep('aws_route53_record', { name: svc.hostname, zone_id: env.dns.zoneId });
+      expect(json).toHaveResourceDeep('aws_ecr_repository', { name: `${svc.name}-${env.name}` });
+    }
+  });
+
+  test('GIVEN a per-service retention WHEN synthesized THEN it overrides the environment default', () => {
+    const env = environmentFixture('prod');
+    const json = synthJson(new ServicesStack(new App(), env));
+    expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: '/platform/prod/payments', retention_in_days: 731 });
+    expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: '/platform/prod/checkout', retention_in_days: 365 });
+  });
+
+  test('GIVEN prod with preventDestroy WHEN synthesized THEN repositories and log groups are protected; dev is not', () => {
+    const prod = synthJson(new ServicesStack(new App(), environmentFixture('prod')));
+    const dev = synthJson(new ServicesStack(new App(), environmentFixture('dev')));
+    for (const type of ['aws_ecr_repository', 'aws_cloudwatch_log_group']) {
+      expect(Object.values(prod.resource?.[type] ?? {}).every((r) => (r.lifecycle as { prevent_destroy?: boolean })?.prevent_destroy === true)).toBe(true);
+      expect(Object.values(dev.resource?.[type] ?? {}).some((r) => 'lifecycle' in r)).toBe(false);
+    }
+  });
+
+  test('GIVEN an environment without services WHEN synthesized THEN the stack has no resources but keeps its backend', () => {
+    const json = synthJson(new ServicesStack(new App(), environmentFixture('dev', { services: [] })));
+    expect(json.resource).toBeUndefined();
+    expect(json.terraform?.backend).toMatchObject({ s3: { key: 'dev/services.tfstate' } });
+  });
+});
