@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm test`: the project's whole test command, the same on a laptop and in CI.
+#   1. installs/reuses the pinned external tools in .tools/ (helm, helm-unittest, actionlint, OpenTofu,
+#      checkov, moto) — first run on a fresh machine: ~10 minutes of Go builds and pip installs; then ~1 s;
+#   2. runs every jest suite: unit tests, snapshots, chart tests with real helm, workflow checks with
+#      actionlint, and integration tests with a real OpenTofu against a local moto S3/DynamoDB;
+#   3. scans the synthesized Terraform with checkov (scripts/checkov.sh).
+# Extra arguments go to jest, e.g. `npm test -- modules/service`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup-tools.sh
+
+report=$(mktemp -t jest-report.XXXXXX.json)
+trap 'rm -f "$report"' EXIT
+status=0
+npx jest --ci --json --outputFile="$report" "$@" || status=$?
+
+if [ -s "$report" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+  ' "$report"
+fi
+[ "$status" -eq 0 ] || exit "$status"
+
+if [ $# -eq 0 ] && [ -f scripts/checkov.sh ]; then
+  bash scripts/checkov.sh
+fi
