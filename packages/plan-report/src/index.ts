@@ -1,0 +1,19 @@
+export { PlanFileError } from './errors';
+export { loadPlanFile, parsePlan } from './load';
+export { type ChangeKind, type PlanStatus, type PlanSummary, changeKind, planStatus, summarize } from './summary';
+export { describeReason } from './reasons';
+export { type AttributeChange, type PathPart, type Shown, type ValueChange, diffAttributes, formatPath } from './attributes';
+export { commentMarker } from './markdown';
+export { type CommentOptions, renderComment } from './comment';
+export { DEFAULT_MAX_CHARS, GITHUB_COMMENT_LIMIT } from './fit';
+export {
+  type DriftAttribute,
+  type DriftJson,
+  type DriftReport,
+  type DriftReportOptions,
+  type DriftResource,
+  type DriftStack,
+  driftReport,
+} from './drift';
+export { type SlackBlock, type SlackOptions, type SlackPayload, slackPayload } from './slack';
+export type { Change, ChangeAction, JsonValue, OutputChange, Plan, ResourceChange, StackPlan } from './types';
