@@ -1,0 +1,196 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { type EnvironmentConfig } from '@platform/config';
+import { environmentFixture } from '@platform/testing';
+import { App, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { type Construct } from 'constructs';
+import { applyPolicy, evaluateStack, formatViolation } from './aspect';
+import { RULES } from './pack';
+import { listSuppressions, suppress } from './suppressions';
+
+const TAGS = { Environment: 'dev', Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-1' };
+
+/** A stack shaped like a factory stack (S3 backend, tagged provider, env attached) with whatever `build` adds. */
+class PolicyStack extends TerraformStack {
+  constructor(scope: Construct, id: string, public readonly env: EnvironmentConfig, build: (s: PolicyStack) => void, tags: Record<string, string> = TAGS) {
+    super(scope, id);
+    new S3Backend(this, { bucket: 'state', key: `${env.name}/${id}.tfstate`, region: 'eu-west-1', encrypt: true, dynamodbTable: 'locks' });
+    new AwsProvider(this, 'aws', { region: 'eu-west-1', defaultTags: [{ tags }] });
+    build(this);
+  }
+}
+
+function violations(build: (s: PolicyStack) => void, env = environmentFixture('dev'), tags?: Record<string, string>) {
+  const stack = new PolicyStack(new App(), 'probe', env, build, tags);
+  return evaluateStack(stack);
+}
+const rulesOf = (v: ReturnType<typeof violations>) => [...new Set(v.map((x) => x.rule))].sort();
+
+const goodRepo = (s: Construct, id = 'Repo') =>
+  new EcrRepository(s, id, { name: 'r', imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: [{ encryptionType: 'AES256' }] });
+
+function goodBucket(s: Construct) {
+  const bucket = new S3Bucket(s, 'Bucket', { bucket: 'b' });
+  new S3BucketServerSideEncryptionConfigurationA(s, 'Enc', { bucket: bucket.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' } }] });
+  new S3BucketPublicAccessBlock(s, 'Pab', { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+  const doc = new DataAwsIamPolicyDocument(s, 'TlsOnly', {
+    statement: [
+      {
+        sid: 'DenyInsecureTransport',
+        effect: 'Deny',
+        actions: ['s3:*'],
+        principals: [{ type: '*', identifiers: ['*'] }],
+        resources: [bucket.arn, `${bucket.arn}/*`],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      },
+    ],
+  });
+  new S3BucketPolicy(s, 'Policy', { bucket: bucket.id, policy: doc.json });
+  return bucket;
+}
+
+describe('policy pack', () => {
+  test('every rule has an id, a rationale and a fix', () => {
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const r of RULES) {
+      expect(r.id).toMatch(/^[A-Z0-9]+-\d{3}$/);
+      expect(r.rationale.length).toBeGreaterThan(20);
+      expect(r.fix.length).toBeGreaterThan(10);
+    }
+  });
+
+  // For every rule: a construct that passes and one that fails, with the offender's construct path.
+  const cases: Array<[rule: string, pass: (s: PolicyStack) => void, fail: (s: PolicyStack) => void, path: RegExp, env?: EnvironmentConfig, tags?: Record<string, string>]> = [
+    ['TAG-001', (s) => goodRepo(s), (s) => goodRepo(s), /probe\/Repo/, undefined, { Environment: 'dev', Team: 'platform', ManagedBy: 'terraform', CostCenter: '' }],
+    ['ENC-001', (s) => goodRepo(s), (s) => new EcrRepository(s, 'Repo', { name: 'r', imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true } }), /probe\/Repo/],
+    [
+      'ENC-002',
+      (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, kmsKeyId: 'arn:aws:kms:eu-west-1:333333333333:key/k', lifecycle: { preventDestroy: true } }),
+      (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, lifecycle: { preventDestroy: true } }),
+      /probe\/Logs/,
+      environmentFixture('prod', {}, 'dev'),
+    ],
+    ['ENC-003', (s) => goodBucket(s), (s) => { goodBucket(s); s.node.tryRemoveChild('Enc'); }, /probe\/Bucket/],
+    ['S3-001', (s) => goodBucket(s), (s) => { goodBucket(s); s.node.tryRemoveChild('Pab'); }, /probe\/Bucket/],
+    ['S3-002', (s) => goodBucket(s), (s) => { goodBucket(s); s.node.tryRemoveChild('Policy'); }, /probe\/Bucket/],
+    [
+      'DDB-001',
+      (s) => new DynamodbTable(s, 'Table', { name: 't', hashKey: 'LockID', attribute: [{ name: 'LockID', type: 'S' }], billingMode: 'PAY_PER_REQUEST', serverSideEncryption: { enabled: true }, pointInTimeRecovery: { enabled: true } }),
+      (s) => new DynamodbTable(s, 'Table', { name: 't', hashKey: 'LockID', attribute: [{ name: 'LockID', type: 'S' }], billingMode: 'PAY_PER_REQUEST' }),
+      /probe\/Table/,
+    ],
+    [
+      'IAM-001',
+      (s) => new DataAwsIamPolicyDocument(s, 'Doc', { statement: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }] }),
+      (s) => new DataAwsIamPolicyDocument(s, 'Doc', { statement: [{ actions: ['s3:*'], resources: ['arn:aws:s3:::b/*'] }] }),
+      /probe\/Doc/,
+    ],
+    [
+      'IAM-002',
+      (s) => new DataAwsIamPolicyDocument(s, 'Doc', { statement: [{ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }] }),
+      (s) => new IamPolicy(s, 'Literal', { name: 'p', policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: '*' }] }) }),
+      /probe\/Literal/,
+    ],
+    [
+      'IAM-003',
+      (s) =>
+        new DataAwsIamPolicyDocument(s, 'Trust', {
+          statement: [{ actions: ['sts:AssumeRoleWithWebIdentity'], principals: [{ type: 'Federated', identifiers: ['arn:aws:iam::1:oidc-provider/x'] }], condition: [{ test: 'StringEquals', variable: 'x:sub', values: ['system:serviceaccount:ns:sa'] }, { test: 'StringEquals', variable: 'x:aud', values: ['sts.amazonaws.com'] }] }],
+        }),
+      (s) =>
+        new DataAwsIamPolicyDocument(s, 'Trust', {
+          statement: [{ actions: ['sts:AssumeRoleWithWebIdentity'], principals: [{ type: 'Federated', identifiers: ['arn:aws:iam::1:oidc-provider/x'] }], condition: [{ test: 'StringLike', variable: 'x:sub', values: ['system:serviceaccount:ns:*'] }] }],
+        }),
+      /probe\/Trust/,
+    ],
+    ['ECR-001', (s) => goodRepo(s), (s) => new EcrRepository(s, 'Repo', { name: 'r', imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: [{ encryptionType: 'AES256' }] }), /probe\/Repo/],
+    ['ECR-002', (s) => goodRepo(s), (s) => new EcrRepository(s, 'Repo', { name: 'r', imageTagMutability: 'IMMUTABLE', encryptionConfiguration: [{ encryptionType: 'AES256' }] }), /probe\/Repo/],
+    ['LOG-001', (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30 }), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' }), /probe\/Logs/],
+    [
+      'K8S-001',
+      (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Chart', { name: 'argo-cd', repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '7.7.3' }); },
+      (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Chart', { name: 'argo-cd', repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '^7.0.0' }); },
+      /probe\/Chart/,
+    ],
+    [
+      'K8S-002',
+      (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Chart', { name: 'app', repository: 'https://x', chart: 'app', version: '1.0.0', values: ['db:\n  existingSecret: app-db\n  passwordKey: password\n'] }); },
+      (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Chart', { name: 'app', repository: 'https://x', chart: 'app', version: '1.0.0', values: ['db:\n  password: hunter2\n'] }); },
+      /probe\/Chart/,
+    ],
+    ['STATE-002', (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, lifecycle: { preventDestroy: true } }), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30 }), /probe\/Logs/, environmentFixture('dev', { preventDestroy: true })],
+  ];
+
+  test('every rule but the backend rule has a pass/fail case here', () => {
+    expect(cases.map((c) => c[0]).sort()).toEqual(RULES.map((r) => r.id).filter((id) => id !== 'STATE-001').sort());
+  });
+
+  test.each(cases)('%s: GIVEN a compliant construct THEN no violation; GIVEN an offender THEN a violation naming its path', (...[rule, pass, fail, path, env, tags]) => {
+    expect(violations(pass, env).filter((v) => v.rule === rule)).toEqual([]);
+    const found = violations(fail, env, tags).filter((v) => v.rule === rule);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0].path).toMatch(path);
+  });
+
+  describe('STATE-001 (backend)', () => {
+    test('GIVEN an encrypted, locked S3 backend THEN it passes', () => {
+      expect(violations(() => undefined).filter((v) => v.rule === 'STATE-001')).toEqual([]);
+    });
+    test('GIVEN a local backend THEN the stack is reported', () => {
+      const app = new App();
+      const stack = new TerraformStack(app, 'local');
+      new LocalBackend(stack, {});
+      expect(evaluateStack(stack).map(formatViolation)).toContainEqual(expect.stringMatching(/^\[STATE-001\] local: stack uses the "local" backend, not s3 — fix: /));
+    });
+    test('GIVEN an unencrypted, unlocked S3 backend THEN both problems are reported', () => {
+      const stack = new TerraformStack(new App(), 'plain');
+      new S3Backend(stack, { bucket: 'b', key: 'x/y.tfstate', region: 'eu-west-1' });
+      const messages = evaluateStack(stack).filter((v) => v.rule === 'STATE-001').map((v) => v.message);
+      expect(messages).toEqual(['S3 backend: encrypt is not true', 'S3 backend: no lock (dynamodb_table or use_lockfile)']);
+    });
+  });
+
+  test('GIVEN a tag mismatch with the environment THEN TAG-001 names the value and the stack environment', () => {
+    const v = violations((s) => goodRepo(s), environmentFixture('dev'), { ...TAGS, Environment: 'prod' });
+    expect(v.map((x) => x.message)).toContain('aws_ecr_repository has Environment="prod" in the dev stack');
+  });
+
+  test('GIVEN a resource without tags support THEN TAG-001 ignores it', () => {
+    const v = violations((s) => new S3BucketPublicAccessBlock(s, 'Pab', { bucket: 'b', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }), environmentFixture('dev'), {});
+    expect(v.filter((x) => x.rule === 'TAG-001')).toEqual([]);
+  });
+
+  describe('suppressions', () => {
+    test('GIVEN a suppression with a justification THEN the finding is dropped and the suppression is listed', () => {
+      const app = new App();
+      const stack = new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => {
+        const logs = new CloudwatchLogGroup(s, 'Logs', { name: 'l' });
+        suppress(logs, 'LOG-001', 'audit trail kept forever by regulation RX-12');
+      });
+      expect(evaluateStack(stack).filter((v) => v.rule === 'LOG-001')).toEqual([]);
+      expect(listSuppressions(app)).toEqual([{ rule: 'LOG-001', path: 'probe/Logs', justification: 'audit trail kept forever by regulation RX-12' }]);
+    });
+    test('GIVEN an unknown rule or a thin justification THEN suppress throws saying what is needed', () => {
+      const stack = new TerraformStack(new App(), 's');
+      expect(() => suppress(stack, 'LOG-999', 'a long enough justification here')).toThrow(/unknown policy rule "LOG-999" — use one of TAG-001/);
+      expect(() => suppress(stack, 'LOG-001', 'because')).toThrow(/justification must explain the exception in at least 20 characters \(got "because"\)/);
+    });
+  });
+
+  test('GIVEN the policy gate applied to an app WHEN an offending stack is synthesized THEN synth fails with rule, path and fix', () => {
+    const app = new App({ outdir: '/tmp/policy-gate-test' });
+    new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' }));
+    applyPolicy(app);
+    expect(() => app.synth()).toThrow(/\[LOG-001\] probe\/Logs: log group has no retention_in_days — fix: Set retention_in_days/);
+  });
+});

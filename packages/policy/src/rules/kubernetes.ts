@@ -1,0 +1,48 @@
+import { parseAllDocuments } from 'yaml';
+import { resources } from '../json';
+import { findLiteralSecrets, isSecretKey } from '../secrets';
+import { type Finding, type Rule } from '../types';
+
+/** An exact chart version: semver, no ranges, no `latest`. */
+export const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+export const chartVersionRule: Rule = {
+  id: 'K8S-001',
+  rationale: 'A floating chart version changes what is deployed without a change in review.',
+  fix: 'Pin the chart to an exact version (HelmRelease rejects ranges and missing versions).',
+  check: (ctx) =>
+    resources(ctx, 'helm_release')
+      .filter((r) => !(typeof r.body.chart === 'string' && !r.body.repository && r.body.chart.startsWith('.')) && !(typeof r.body.version === 'string' && EXACT_VERSION.test(r.body.version)))
+      .map((r) => ({ path: r.path, message: `helm_release ${JSON.stringify(r.body.name)} has version ${JSON.stringify(r.body.version ?? null)}, not an exact version` })),
+};
+
+/** Parses every values document of a helm_release (strings with Terraform expressions are kept as-is). */
+function valuesDocs(values: unknown): unknown[] {
+  const docs: unknown[] = [];
+  for (const text of Array.isArray(values) ? values : []) {
+    if (typeof text !== 'string') continue;
+    for (const doc of parseAllDocuments(text)) docs.push(doc.toJS());
+  }
+  return docs;
+}
+
+export const helmSecretsRule: Rule = {
+  id: 'K8S-002',
+  rationale: 'Values end up in Terraform state, plan output and Helm release secrets in clear text.',
+  fix: 'Deliver secrets through an ExternalSecret (Secrets Manager → Kubernetes Secret) or set_sensitive fed from a Secrets Manager data source.',
+  check(ctx) {
+    const findings: Finding[] = [];
+    for (const r of resources(ctx, 'helm_release')) {
+      for (const doc of valuesDocs(r.body.values)) {
+        for (const s of findLiteralSecrets(doc)) findings.push({ path: r.path, message: `values hold a literal secret at ${s.path}` });
+      }
+      for (const entry of (r.body.set ?? []) as Record<string, unknown>[]) {
+        const last = String(entry.name ?? '').split('.').pop() ?? '';
+        if (isSecretKey(last) && typeof entry.value === 'string' && entry.value !== '' && !entry.value.includes('${')) {
+          findings.push({ path: r.path, message: `set ${String(entry.name)} passes a literal secret; use set_sensitive from Secrets Manager` });
+        }
+      }
+    }
+    return findings;
+  },
+};
