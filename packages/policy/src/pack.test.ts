@@ -34,7 +34,6 @@ function violations(build: (s: PolicyStack) => void, env = environmentFixture('d
   const stack = new PolicyStack(new App(), 'probe', env, build, tags);
   return evaluateStack(stack);
 }
-const rulesOf = (v: ReturnType<typeof violations>) => [...new Set(v.map((x) => x.rule))].sort();
 
 const goodRepo = (s: Construct, id = 'Repo') =>
   new EcrRepository(s, id, { name: 'r', imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: [{ encryptionType: 'AES256' }] });
