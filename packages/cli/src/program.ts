@@ -1,4 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerAffected } from './commands/affected';
+import { registerComment } from './commands/comment';
+import { registerDrift } from './commands/drift';
+import { registerPlan } from './commands/plan';
 import { registerSynth } from './commands/synth';
 import { reportError } from './errors';
 
@@ -16,6 +20,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText('after', EXIT_CODES_HELP);
   registerSynth(program);
+  registerAffected(program);
+  registerPlan(program);
+  registerComment(program);
+  registerDrift(program);
   return program;
 }
 

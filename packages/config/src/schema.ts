@@ -44,6 +44,66 @@ export const kubernetesName = (what: string) =>
   z.string().regex(K8S_NAME, `is not a Kubernetes ${what} name — use up to 63 lower-case letters, digits and hyphens`);
 export const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'is not a Route53 hosted zone ID — use the ID that starts with "Z"');
 
+// ── GitOps, Helm charts and External Secrets ──────────────────────────────────────────────────
+
+/** An exact SemVer 2 version: charts are always pinned, never a range, "latest", "1.x" or "v1.2.3". */
+export const EXACT_SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+export const chartVersion = z
+  .string()
+  .regex(EXACT_SEMVER, 'is not an exact chart version — pin one such as "8.3.8" (no ranges, "latest", "1.x" or "v" prefix)');
+
+/** Image tags the service chart accepts (1–63 of A–Z a–z 0–9 _ . -), never the mutable "latest". */
+const IMAGE_TAG = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+/** A Kubernetes label value for the `team` label (the service chart's pattern). */
+const TEAM_LABEL = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+/** Secret keys become environment variables (the chart mounts the Secret with envFrom). */
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A Secrets Manager name below `<env>/<service>/`: Secrets Manager's characters, no leading slash, no "..". */
+const SECRETS_MANAGER_KEY = /^(?!\/)(?!.*\.\.)[A-Za-z0-9/_+=.@-]{1,256}$/;
+const JSON_PROPERTY = /^[A-Za-z0-9_.-]{1,256}$/;
+const GO_DURATION = /^([0-9]+(h|m|s))+$/;
+const GIT_URL = /^(https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?\/[^\s]+|ssh:\/\/[^\s]+|git@[A-Za-z0-9.-]+:[^\s]+)$/;
+const GIT_REVISION = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/;
+
+export const teamLabel = z
+  .string()
+  .regex(TEAM_LABEL, 'is not a team label — use 3–32 lower-case letters, digits and hyphens, starting with a letter');
+
+/** One Kubernetes Secret that External Secrets Operator fills from AWS Secrets Manager for a service. */
+export const serviceSecretSchema = z.strictObject({
+  /** Name of the Kubernetes Secret in the service's namespace; the service chart mounts it whole (envFrom). */
+  name: kubernetesName('Secret'),
+  /** How often External Secrets Operator re-reads Secrets Manager (Go duration). Defaults to "1h". */
+  refreshInterval: z
+    .string()
+    .regex(GO_DURATION, 'is not a refresh interval — use a Go duration such as "1h", "15m" or "1h30m"')
+    .optional(),
+  /** The Secret's keys, each read from one Secrets Manager secret under `<env>/<service>/`. */
+  data: z
+    .array(
+      z.strictObject({
+        /** Key in the Kubernetes Secret; becomes an environment variable of the pods. */
+        secretKey: z
+          .string()
+          .regex(ENV_VAR_NAME, 'is not usable as an environment variable — use letters, digits and _, not starting with a digit'),
+        /** Secrets Manager secret name below `<env>/<service>/`, e.g. "database" for "dev/payments/database". */
+        key: z
+          .string()
+          .regex(
+            SECRETS_MANAGER_KEY,
+            'is not a Secrets Manager name below <env>/<service>/ — use letters, digits and / _ + = . @ -, without a leading "/" or ".."'
+          ),
+        /** JSON property of the secret value to take (dots descend). Omit to take the whole value. */
+        property: z
+          .string()
+          .regex(JSON_PROPERTY, 'is not a JSON property — use letters, digits, _ . - (dots descend into nested objects)')
+          .optional(),
+      })
+    )
+    .min(1, 'is empty — list at least one key for the Secret'),
+});
+
 export const serviceSchema = z.strictObject({
   /** Service name: DNS-label style, used in every physical name. */
   name: serviceName,
@@ -55,6 +115,19 @@ export const serviceSchema = z.strictObject({
   serviceAccount: kubernetesName('service account').optional(),
   /** Log retention for this service, overriding `logs.retentionDays`. */
   logRetentionDays: retentionDays.optional(),
+  /**
+   * Image tag Argo CD deploys (an immutable tag pushed to the service's ECR repository). Leave it out
+   * until the first image exists: a service without a tag gets no Argo CD Application yet.
+   */
+  imageTag: z
+    .string()
+    .regex(IMAGE_TAG, 'is not an image tag — use 1–63 letters, digits, _ . -, starting and ending with a letter or digit')
+    .refine((t) => t !== 'latest', { message: 'is the mutable tag "latest" — pin an immutable tag such as "1.4.2"' })
+    .optional(),
+  /** Owning team, set as the `team` label of the workload. Defaults to `tags.team`. */
+  team: teamLabel.optional(),
+  /** Kubernetes Secrets External Secrets Operator fills from Secrets Manager (`<env>/<service>/…`); the chart mounts them. */
+  secrets: z.array(serviceSecretSchema).max(20, 'lists more than 20 Secrets — the service chart mounts at most 20').optional(),
 });
 
 export const environmentSchema = z.strictObject({
@@ -132,6 +205,24 @@ export const environmentSchema = z.strictObject({
     untaggedExpiryDays: z.number().int().min(1, 'must be at least 1').max(365, 'must be at most 365'),
     kmsKeyArn: kmsKeyArn.optional(),
   }),
+  /** How Argo CD deploys the services: the repository it syncs and whether it syncs on its own. */
+  gitops: z.strictObject({
+    /** This repository, as Argo CD clones it. */
+    repoUrl: z.string().regex(GIT_URL, 'is not a Git repository URL — use "https://host/org/repo.git" or "git@host:org/repo.git"'),
+    /** Branch, tag or commit the environment's Applications track, e.g. "main". */
+    targetRevision: z
+      .string()
+      .regex(GIT_REVISION, 'is not a Git revision — use a branch, tag or commit such as "main" or "v1.4.0"'),
+    /** Automated sync with its prune/selfHeal switches, or `false`: changes wait for a manual sync. */
+    autoSync: z.union([z.literal(false), z.strictObject({ prune: z.boolean(), selfHeal: z.boolean() })], {
+      error: 'must be false (manual sync) or a mapping { prune: true|false, selfHeal: true|false }',
+    }),
+  }),
+  /** Pinned versions of the platform's Helm charts, installed by the environment's platform stack. */
+  platformCharts: z.strictObject({
+    argoCd: z.strictObject({ version: chartVersion }),
+    externalSecrets: z.strictObject({ version: chartVersion }),
+  }),
   services: z.array(serviceSchema),
 });
 
@@ -185,6 +276,56 @@ export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
       });
     }
   });
+  issues.push(...secretIssues(services, env.tags));
+  return issues;
+}
+
+/** External Secrets rules: Secret names unique per namespace, keys unique per Secret, a team label for every service. */
+function secretIssues(services: unknown[], tags: unknown): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const owners = new Map<string, string>();
+  const baseTeam = (tags as Record<string, unknown> | undefined)?.team;
+  services.forEach((svc, i) => {
+    if (!svc || typeof svc !== 'object') return;
+    const { name, namespace, secrets, team, imageTag } = svc as Record<string, unknown>;
+    if (imageTag !== undefined && team === undefined && typeof baseTeam === 'string' && !TEAM_LABEL.test(baseTeam)) {
+      issues.push({
+        path: ['services', i],
+        message: `has no team and tags.team "${baseTeam}" is not a valid team label — set services[${i}].team (3–32 lower-case letters, digits and hyphens)`,
+      });
+    }
+    if (!Array.isArray(secrets)) return;
+    const ns = typeof namespace === 'string' ? namespace : name;
+    secrets.forEach((secret, j) => {
+      if (!secret || typeof secret !== 'object') return;
+      const { name: secretName, data } = secret as Record<string, unknown>;
+      if (typeof secretName === 'string' && typeof ns === 'string') {
+        const id = `${ns}/${secretName}`;
+        const first = owners.get(id);
+        if (first !== undefined) {
+          issues.push({
+            path: ['services', i, 'secrets', j, 'name'],
+            value: secretName,
+            message: `is used twice in namespace "${ns}" (also ${first}) — Secret names must be unique per namespace`,
+          });
+        } else owners.set(id, `services[${i}].secrets[${j}]`);
+      }
+      if (!Array.isArray(data)) return;
+      const keys = new Map<string, number>();
+      data.forEach((entry, k) => {
+        const secretKey = (entry as Record<string, unknown> | undefined)?.secretKey;
+        if (typeof secretKey !== 'string') return;
+        const firstKey = keys.get(secretKey);
+        if (firstKey !== undefined) {
+          issues.push({
+            path: ['services', i, 'secrets', j, 'data', k, 'secretKey'],
+            value: secretKey,
+            message: `is used twice in this Secret (also data[${firstKey}]) — each key of a Secret must be unique`,
+          });
+        } else keys.set(secretKey, k);
+      });
+    });
+  });
   return issues;
 }
 
@@ -196,3 +337,5 @@ export interface EnvironmentConfig extends z.output<typeof environmentSchema> {
   readonly file: string;
 }
 export type ServiceConfig = z.output<typeof serviceSchema>;
+/** One Kubernetes Secret of a service, filled from Secrets Manager by External Secrets Operator. */
+export type ServiceSecretConfig = z.output<typeof serviceSecretSchema>;

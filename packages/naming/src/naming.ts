@@ -42,3 +42,27 @@ export function deployRoleArn(accountId: string, roleName: string, partition = '
 export function oidcProviderArn(accountId: string, oidcIssuer: string, partition = 'aws'): string {
   return `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`;
 }
+
+/** Stack name of the state-backend bootstrap stack; its id is `<env>-bootstrap` (see `stackId`). */
+export const BOOTSTRAP_STACK = 'bootstrap';
+
+/**
+ * S3 key of a bootstrap stack's own state once migrated into the bucket it created: `bootstrap.tfstate`
+ * at the bucket root, which no `<env>/<stack>.tfstate` key can equal.
+ */
+export function bootstrapStateKey(): string {
+  return 'bootstrap.tfstate';
+}
+
+/** Versioned bucket the daily state backup copies into, e.g. `acme-tfstate-111111111111-eu-west-1-backup`. */
+export function stateBackupBucketName(stateBucket: string): string {
+  return `${stateBucket}-backup`;
+}
+
+/**
+ * Alias of the KMS key that encrypts a state bucket, its backup bucket and its lock table,
+ * e.g. `alias/terraform-state/acme-tfstate-111111111111-eu-west-1` (dots become hyphens: aliases allow none).
+ */
+export function stateKmsKeyAlias(stateBucket: string): string {
+  return `alias/terraform-state/${stateBucket.replace(/\./g, '-')}`;
+}

@@ -2,6 +2,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
@@ -58,6 +59,10 @@ function goodBucket(s: Construct) {
   return bucket;
 }
 
+/** platform-objects values holding one ApplicationSet with the given automated sync policy. */
+const argoValues = (automated: object | null) =>
+  JSON.stringify({ objects: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'services' }, spec: { template: { spec: { syncPolicy: automated ? { automated } : { syncOptions: ['CreateNamespace=true'] } } } } }] });
+
 describe('policy pack', () => {
   test('every rule has an id, a rationale and a fix', () => {
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
@@ -87,6 +92,15 @@ describe('policy pack', () => {
       (s) => new DynamodbTable(s, 'Table', { name: 't', hashKey: 'LockID', attribute: [{ name: 'LockID', type: 'S' }], billingMode: 'PAY_PER_REQUEST', serverSideEncryption: { enabled: true }, pointInTimeRecovery: { enabled: true } }),
       (s) => new DynamodbTable(s, 'Table', { name: 't', hashKey: 'LockID', attribute: [{ name: 'LockID', type: 'S' }], billingMode: 'PAY_PER_REQUEST' }),
       /probe\/Table/,
+    ],
+    [
+      'KMS-001',
+      (s) => {
+        const doc = new DataAwsIamPolicyDocument(s, 'KeyPolicy', { statement: [{ actions: ['kms:Decrypt'], resources: ['arn:aws:kms:eu-west-1:111111111111:key/k'], principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::111111111111:root'] }] }] });
+        new KmsKey(s, 'Key', { enableKeyRotation: true, policy: doc.json });
+      },
+      (s) => new KmsKey(s, 'Key', {}),
+      /probe\/Key/,
     ],
     [
       'IAM-001',
@@ -126,6 +140,13 @@ describe('policy pack', () => {
       (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Chart', { name: 'app', repository: 'https://x', chart: 'app', version: '1.0.0', values: ['db:\n  existingSecret: app-db\n  passwordKey: password\n'] }); },
       (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Chart', { name: 'app', repository: 'https://x', chart: 'app', version: '1.0.0', values: ['db:\n  password: hunter2\n'] }); },
       /probe\/Chart/,
+    ],
+    [
+      'K8S-003',
+      (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Objects', { name: 'objects', chart: './charts/platform-objects', values: [argoValues(null)] }); },
+      (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Objects', { name: 'objects', chart: './charts/platform-objects', values: [argoValues({ prune: true, selfHeal: true })] }); },
+      /probe\/Objects/,
+      environmentFixture('prod', {}, 'dev'),
     ],
     ['STATE-002', (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, lifecycle: { preventDestroy: true } }), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30 }), /probe\/Logs/, environmentFixture('dev', { preventDestroy: true })],
   ];

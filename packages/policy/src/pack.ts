@@ -1,7 +1,7 @@
-import { chartVersionRule, helmSecretsRule } from './rules/kubernetes';
+import { argoSyncRule, chartVersionRule, helmSecretsRule } from './rules/kubernetes';
 import { iamActionRule, iamResourceRule, trustRule } from './rules/iam';
 import { backendRule } from './rules/state';
-import { dynamoRule, ecrEncryptionRule, logEncryptionRule, s3EncryptionRule, s3PublicAccessRule, s3TlsRule } from './rules/storage';
+import { dynamoRule, ecrEncryptionRule, kmsKeyRule, logEncryptionRule, s3EncryptionRule, s3PublicAccessRule, s3TlsRule } from './rules/storage';
 import { tagsRule } from './rules/tags';
 import { ecrImmutableRule, ecrScanRule, logRetentionRule, preventDestroyRule } from './rules/workloads';
 import { type Rule } from './types';
@@ -15,6 +15,7 @@ export const RULES: readonly Rule[] = [
   s3PublicAccessRule,
   s3TlsRule,
   dynamoRule,
+  kmsKeyRule,
   iamActionRule,
   iamResourceRule,
   trustRule,
@@ -23,6 +24,7 @@ export const RULES: readonly Rule[] = [
   logRetentionRule,
   chartVersionRule,
   helmSecretsRule,
+  argoSyncRule,
   backendRule,
   preventDestroyRule,
 ];

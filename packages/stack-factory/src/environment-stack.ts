@@ -37,6 +37,71 @@ export function configureStackFactory(app: Construct, options: StackFactoryOptio
   app.node.setContext(OPTIONS_KEY, options);
 }
 
+/** The options `configureStackFactory` set on `scope`'s app (empty when none were set). */
+export function stackFactoryOptions(scope: Construct): StackFactoryOptions {
+  return (scope.node.tryGetContext(OPTIONS_KEY) ?? {}) as StackFactoryOptions;
+}
+
+/** Where a stack keeps its state in S3 and how it is locked. */
+export interface StateLocation {
+  /** State bucket. */
+  readonly bucket: string;
+  /** Object key of the state. */
+  readonly key: string;
+  /** Region of the bucket. */
+  readonly region: string;
+  /** DynamoDB lock table. @default - no DynamoDB lock */
+  readonly lockTable?: string;
+  /** S3 native locking (`use_lockfile`). @default false */
+  readonly useLockfile?: boolean;
+}
+
+/**
+ * Gives `stack` the house S3 backend (encrypted, locked as `location` says, with the factory's
+ * test-only overrides merged over it) and returns where its state ends up.
+ * `EnvironmentStack` calls this for every environment stack; the bootstrap stack calls it once its
+ * bucket exists.
+ */
+export function addStateBackend(
+  stack: TerraformStack,
+  location: StateLocation
+): { readonly bucket: string; readonly key: string; readonly region: string } {
+  const { useLockfile: lockfileOverride, ...backendOverrides } = stackFactoryOptions(stack).backendOverrides ?? {};
+  const backend = new S3Backend(stack, {
+    bucket: location.bucket,
+    key: location.key,
+    region: location.region,
+    encrypt: true,
+    ...(location.lockTable ? { dynamodbTable: location.lockTable } : {}),
+    ...backendOverrides,
+  });
+  if (lockfileOverride ?? location.useLockfile) backend.addOverride('use_lockfile', true);
+  return { bucket: backendOverrides.bucket ?? location.bucket, key: backendOverrides.key ?? location.key, region: location.region };
+}
+
+/**
+ * Gives `stack` the environment's AWS provider: the deploy role assumed, only the environment's
+ * account allowed, the required tags as default tags. Returns undefined when the factory options omit it.
+ */
+export function addAwsProvider(
+  stack: TerraformStack,
+  env: EnvironmentConfig,
+  options: {
+    /** @default - the environment's `aws.region` */
+    readonly region?: string;
+    /** @default - `requiredTags(env)` */
+    readonly tags?: Readonly<Record<string, string>>;
+  } = {}
+): AwsProvider | undefined {
+  if (stackFactoryOptions(stack).omitAwsProvider) return undefined;
+  return new AwsProvider(stack, 'aws', {
+    region: options.region ?? env.aws.region,
+    allowedAccountIds: [env.aws.accountId],
+    assumeRole: [{ roleArn: deployRoleArn(env.aws.accountId, env.aws.deployRoleName), sessionName: `terraform-${stack.node.id}` }],
+    defaultTags: [{ tags: { ...(options.tags ?? requiredTags(env)) } }],
+  });
+}
+
 /**
  * Base class of every stack: one stack, one state file.
  *
@@ -58,30 +123,16 @@ export abstract class EnvironmentStack extends TerraformStack {
     super(scope, stackId(env.name, stackName));
     this.env = env;
     this.stackName = stackName;
-    const options = (this.node.tryGetContext(OPTIONS_KEY) ?? {}) as StackFactoryOptions;
 
-    const { useLockfile: lockfileOverride, ...backendOverrides } = options.backendOverrides ?? {};
-    const key = stateKey(env.name, stackName);
-    const backend = new S3Backend(this, {
+    this.state = addStateBackend(this, {
       bucket: env.state.bucket,
-      key,
+      key: stateKey(env.name, stackName),
       region: env.state.region,
-      encrypt: true,
-      ...(env.state.lockTable ? { dynamodbTable: env.state.lockTable } : {}),
-      ...backendOverrides,
+      lockTable: env.state.lockTable,
+      useLockfile: env.state.useLockfile,
     });
-    if (lockfileOverride ?? env.state.useLockfile) backend.addOverride('use_lockfile', true);
-    this.state = { bucket: backendOverrides.bucket ?? env.state.bucket, key: backendOverrides.key ?? key, region: env.state.region };
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
-
-    if (!options.omitAwsProvider) {
-      this.awsProvider = new AwsProvider(this, 'aws', {
-        region: env.aws.region,
-        allowedAccountIds: [env.aws.accountId],
-        assumeRole: [{ roleArn: deployRoleArn(env.aws.accountId, env.aws.deployRoleName), sessionName: `terraform-${this.node.id}` }],
-        defaultTags: [{ tags: requiredTags(env) }],
-      });
-    }
+    this.awsProvider = addAwsProvider(this, env);
 
     this.registerStateObject();
   }

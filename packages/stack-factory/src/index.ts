@@ -1,2 +1,3 @@
 export * from './environment-stack';
+export * from './kubernetes-providers';
 export * from './synth';

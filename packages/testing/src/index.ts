@@ -3,3 +3,5 @@ export * from './matchers';
 export * from './synth';
 export * from './tools';
 export * from './env-fixture';
+export * from './moto';
+export * from './tofu';

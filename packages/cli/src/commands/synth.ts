@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
+import { listSuppressions, RULES, type Suppression } from '@platform/policy';
 import { synthesizeAtomically } from '@platform/stack-factory';
 import { definePlatform } from '@platform/stacks';
 import { type Command } from 'commander';
@@ -34,10 +35,16 @@ export function runSynth(options: SynthOptions = {}): number {
       }
       envs = envs.filter((e) => options.only!.includes(e.name));
     }
-    const stacks = synthesizeAtomically(outdir, (app) => definePlatform(app, envs));
+    let suppressions: Suppression[] = [];
+    const stacks = synthesizeAtomically(outdir, (app) => {
+      definePlatform(app, envs);
+      suppressions = listSuppressions(app);
+    });
     if (!options.quiet) {
       const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
       for (const s of stacks) write(`  ${s.id.padEnd(24)} ${String(s.resources).padStart(4)} resources  ${path.join(outdir, s.dir, 'cdk.tf.json')}`);
+      write(`policy: ${RULES.length} rules passed on every stack; ${suppressions.length} suppression${suppressions.length === 1 ? '' : 's'}${suppressions.length ? ':' : ''}`);
+      for (const sup of suppressions) write(`  [${sup.rule}] ${sup.path}: ${sup.justification}`);
       write(`synthesized ${stacks.length} stacks for ${envs.map((e) => e.name).join(', ')} into ${outdir} in ${ms} ms`);
     }
     return 0;

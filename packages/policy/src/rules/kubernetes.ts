@@ -46,3 +46,46 @@ export const helmSecretsRule: Rule = {
     return findings;
   },
 };
+
+interface ArgoApp {
+  readonly kind: string;
+  readonly name: string;
+  readonly automated?: { prune?: boolean; selfHeal?: boolean } | null;
+}
+
+/** Every Argo CD Application / ApplicationSet found anywhere in a values document. */
+function argoApps(node: unknown, out: ArgoApp[] = []): ArgoApp[] {
+  if (Array.isArray(node)) node.forEach((n) => argoApps(n, out));
+  else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    const spec = o.spec as Record<string, unknown> | undefined;
+    if (typeof o.apiVersion === 'string' && o.apiVersion.startsWith('argoproj.io/') && (o.kind === 'Application' || o.kind === 'ApplicationSet')) {
+      const appSpec = (o.kind === 'ApplicationSet' ? (spec?.template as Record<string, unknown> | undefined)?.spec : spec) as Record<string, unknown> | undefined;
+      const sync = appSpec?.syncPolicy as { automated?: ArgoApp['automated'] } | undefined;
+      out.push({ kind: o.kind, name: String((o.metadata as { name?: unknown } | undefined)?.name), automated: sync?.automated });
+    } else Object.values(o).forEach((v) => argoApps(v, out));
+  }
+  return out;
+}
+
+export const argoSyncRule: Rule = {
+  id: 'K8S-003',
+  rationale: 'Automated sync and pruning delete live workloads on a Git change; production must only do so where its env file says so.',
+  fix: 'Derive syncPolicy.automated from the environment file (gitops.autoSync); set autoSync: false for manual sync.',
+  check(ctx) {
+    const findings: Finding[] = [];
+    const allowed = ctx.env?.gitops.autoSync;
+    for (const r of resources(ctx, 'helm_release')) {
+      for (const app of valuesDocs(r.body.values).flatMap((d) => argoApps(d))) {
+        const auto = app.automated;
+        if (!auto) continue;
+        const label = `${app.kind} "${app.name}"`;
+        if (ctx.env && allowed === false) findings.push({ path: r.path, message: `${label} syncs automatically but envs/${ctx.env.name}.yaml sets gitops.autoSync: false` });
+        else if (auto.prune === true && (!ctx.env || !allowed || allowed.prune !== true)) {
+          findings.push({ path: r.path, message: `${label} prunes automatically without gitops.autoSync.prune: true in the environment file` });
+        }
+      }
+    }
+    return findings;
+  },
+};

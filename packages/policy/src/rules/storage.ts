@@ -99,3 +99,17 @@ export const dynamoRule: Rule = {
   },
 };
 
+
+export const kmsKeyRule: Rule = {
+  id: 'KMS-001',
+  rationale: 'A key without an explicit policy falls back to the account default, and an unrotated key lives forever (found by checkov CKV2_AWS_64 / CKV_AWS_7).',
+  fix: 'Give aws_kms_key an explicit policy (from aws_iam_policy_document) and enable_key_rotation = true.',
+  check(ctx) {
+    const findings: Finding[] = [];
+    for (const k of resources(ctx, 'aws_kms_key')) {
+      if (!k.body.policy) findings.push({ path: k.path, message: 'KMS key has no explicit key policy' });
+      if (k.body.enable_key_rotation !== true) findings.push({ path: k.path, message: 'KMS key does not rotate (enable_key_rotation)' });
+    }
+    return findings;
+  },
+};

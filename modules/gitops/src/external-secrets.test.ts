@@ -1,0 +1,110 @@
+import { ConfigError } from '@platform/config';
+import { buildClusterSecretStore, buildExternalSecrets, DEFAULT_REFRESH_INTERVAL, secretPrefix } from './external-secrets';
+import { type GitOpsService } from './types';
+
+const service: GitOpsService = {
+  name: 'payments',
+  namespace: 'payments',
+  team: 'platform',
+  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-dev',
+  host: 'payments.dev.acme-platform.io',
+  roleArn: 'arn:aws:iam::111111111111:role/payments-dev-workload',
+  secrets: [
+    {
+      name: 'payments-database',
+      refreshInterval: '15m',
+      data: [
+        { secretKey: 'DATABASE_URL', key: 'database', property: 'url' },
+        { secretKey: 'DATABASE_PASSWORD', key: 'database', property: 'password' },
+      ],
+    },
+    { name: 'payments-api-keys', data: [{ secretKey: 'STRIPE_KEY', key: 'stripe' }] },
+  ],
+};
+
+describe('buildClusterSecretStore', () => {
+  it('GIVEN a region and the controller service account WHEN built THEN it is a v1 AWS Secrets Manager store using IRSA, limited to the namespaces', () => {
+    const store = buildClusterSecretStore({
+      name: 'aws-secrets-manager',
+      environment: 'dev',
+      region: 'eu-west-1',
+      serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
+      namespaces: ['shop', 'payments'],
+    });
+    expect(store).toEqual({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: expect.objectContaining({ name: 'aws-secrets-manager' }),
+      spec: {
+        conditions: [{ namespaces: ['payments', 'shop'] }],
+        provider: {
+          aws: {
+            service: 'SecretsManager',
+            region: 'eu-west-1',
+            auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' } } },
+          },
+        },
+      },
+    });
+  });
+
+  it('GIVEN no namespaces WHEN built THEN there are no conditions', () => {
+    const store = buildClusterSecretStore({
+      name: 's',
+      environment: 'dev',
+      region: 'eu-west-1',
+      serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
+      namespaces: [],
+    });
+    expect(store.spec).not.toHaveProperty('conditions');
+  });
+});
+
+describe('buildExternalSecrets', () => {
+  it('GIVEN a service with two Secrets WHEN built THEN each is a v1 ExternalSecret owning its Secret, keys under <env>/<service>/', () => {
+    const [database, apiKeys] = buildExternalSecrets(service, { environment: 'dev', storeName: 'aws-secrets-manager' });
+    expect(database).toEqual({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: expect.objectContaining({ name: 'payments-database', namespace: 'payments' }),
+      spec: {
+        refreshInterval: '15m',
+        secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },
+        target: { name: 'payments-database', creationPolicy: 'Owner' },
+        data: [
+          { secretKey: 'DATABASE_URL', remoteRef: { key: 'dev/payments/database', property: 'url' } },
+          { secretKey: 'DATABASE_PASSWORD', remoteRef: { key: 'dev/payments/database', property: 'password' } },
+        ],
+      },
+    });
+    expect(apiKeys!.spec).toMatchObject({
+      refreshInterval: DEFAULT_REFRESH_INTERVAL,
+      data: [{ secretKey: 'STRIPE_KEY', remoteRef: { key: 'dev/payments/stripe' } }],
+    });
+  });
+
+  it('GIVEN a key that climbs out of the service prefix WHEN built THEN synth fails naming the ExternalSecret', () => {
+    const bad: GitOpsService = { ...service, secrets: [{ name: 'escape', data: [{ secretKey: 'X', key: '../checkout/db' }] }] };
+    expect(() => buildExternalSecrets(bad, { environment: 'dev', storeName: 's' })).toThrow(
+      /ExternalSecret payments\/escape is invalid[\s\S]*data key "\.\.\/checkout\/db" leaves the service's prefix dev\/payments\//
+    );
+  });
+
+  it('GIVEN a field the ESO schema rejects WHEN built THEN the ConfigError names the object and the field', () => {
+    const bad = { ...service, secrets: [{ name: 'typed', data: [{ secretKey: 42, key: 'db' }] }] } as unknown as GitOpsService;
+    let error: unknown;
+    try {
+      buildExternalSecrets(bad, { environment: 'dev', storeName: 's' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.objectContaining({ source: 'ExternalSecret payments/typed', field: 'spec.data.0.secretKey', message: expect.stringMatching(/^must be string/) }),
+    ]);
+  });
+
+  it('GIVEN an environment and a service WHEN the prefix is built THEN it is <env>/<service>/', () => {
+    expect(secretPrefix('prod', 'payments')).toBe('prod/payments/');
+  });
+});

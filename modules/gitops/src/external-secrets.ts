@@ -1,0 +1,114 @@
+import { ClusterSecretStore, ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
+import { type KubernetesObject } from '@platform/helm-release-module';
+import { LABELS } from './argo-cd';
+import { type GitOpsService } from './types';
+import { validated } from './validate';
+
+/**
+ * The API version the objects are emitted with. ESO ≥ 0.17 serves only `v1`; the installed
+ * `@kubernetes-models/external-secrets` (0.5.2, the last CommonJS release) has only the `v1beta1`
+ * models, whose ExternalSecret and ClusterSecretStore spec fields used here are identical in `v1`.
+ * So each object is validated as `v1beta1` and emitted as `v1` (a known limit: a field that exists
+ * only in `v1` cannot be set, and one removed in `v1` would not be caught).
+ */
+export const EXTERNAL_SECRETS_API_VERSION = 'external-secrets.io/v1';
+
+/** Default `refreshInterval` of an ExternalSecret. */
+export const DEFAULT_REFRESH_INTERVAL = '1h';
+
+/** Secrets Manager prefix a service's secrets live under: `<env>/<service>/`. */
+export function secretPrefix(environment: string, service: string): string {
+  return `${environment}/${service}/`;
+}
+
+function asV1(object: KubernetesObject): KubernetesObject {
+  return { ...object, apiVersion: EXTERNAL_SECRETS_API_VERSION };
+}
+
+export interface SecretStoreProps {
+  /** Store name. */
+  readonly name: string;
+  /** Environment name, for labels. */
+  readonly environment: string;
+  /** Region of Secrets Manager (the environment's region). */
+  readonly region: string;
+  /** The controller's service account, annotated with the IRSA role the store authenticates as. */
+  readonly serviceAccount: { readonly name: string; readonly namespace: string };
+  /**
+   * Namespaces allowed to use the store.
+   * @default - every namespace (only when the list is empty: with no services there is nothing to restrict)
+   */
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * The ClusterSecretStore for AWS Secrets Manager in the environment's region, authenticated with the
+ * controller's service account token (IRSA: the role in its `eks.amazonaws.com/role-arn` annotation).
+ * Only the services' namespaces may reference it.
+ */
+export function buildClusterSecretStore(props: SecretStoreProps): KubernetesObject {
+  const namespaces = [...new Set(props.namespaces)].sort();
+  return asV1(
+    validated(
+      new ClusterSecretStore({
+        metadata: { name: props.name, labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: props.environment } },
+        spec: {
+          ...(namespaces.length > 0 ? { conditions: [{ namespaces }] } : {}),
+          provider: {
+            aws: {
+              service: 'SecretsManager',
+              region: props.region,
+              auth: { jwt: { serviceAccountRef: { name: props.serviceAccount.name, namespace: props.serviceAccount.namespace } } },
+            },
+          },
+        },
+      })
+    )
+  );
+}
+
+/**
+ * One ExternalSecret per Secret the service declares: each key read from `<env>/<service>/<key>`
+ * (optionally one JSON property of it) through the ClusterSecretStore, into a Secret the ExternalSecret
+ * owns (`creationPolicy: Owner`: deleting the ExternalSecret deletes the Secret).
+ */
+export function buildExternalSecrets(
+  service: GitOpsService,
+  options: { readonly environment: string; readonly storeName: string }
+): KubernetesObject[] {
+  const prefix = secretPrefix(options.environment, service.name);
+  return (service.secrets ?? []).map((secret) => {
+    const extra: string[] = [];
+    for (const d of secret.data) {
+      if (d.key.startsWith('/') || d.key.split('/').includes('..')) {
+        extra.push(`data key "${d.key}" leaves the service's prefix ${prefix} — use a name below it, e.g. "database"`);
+      }
+    }
+    return asV1(
+      validated(
+        new ExternalSecret({
+          metadata: {
+            name: secret.name,
+            namespace: service.namespace,
+            labels: {
+              [LABELS.partOf]: 'platform',
+              [LABELS.environment]: options.environment,
+              [LABELS.service]: service.name,
+              [LABELS.team]: service.team,
+            },
+          },
+          spec: {
+            refreshInterval: secret.refreshInterval ?? DEFAULT_REFRESH_INTERVAL,
+            secretStoreRef: { kind: 'ClusterSecretStore', name: options.storeName },
+            target: { name: secret.name, creationPolicy: 'Owner' },
+            data: secret.data.map((d) => ({
+              secretKey: d.secretKey,
+              remoteRef: { key: `${prefix}${d.key}`, ...(d.property ? { property: d.property } : {}) },
+            })),
+          },
+        }),
+        extra
+      )
+    );
+  });
+}

@@ -1,0 +1,154 @@
+import { ConfigError, type Problem } from '@platform/config';
+import { type ITerraformDependable, type TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import {
+  HelmRelease,
+  platformObjectsChart,
+  type KubernetesObject,
+  type PlatformObjectsValues,
+} from '@platform/helm-release-module';
+import { buildServicesApplicationSet, buildServicesProject, LABELS } from './argo-cd';
+import { buildClusterSecretStore, buildExternalSecrets } from './external-secrets';
+import { type AutoSync, type GitOpsService } from './types';
+import { describeObject, validated } from './validate';
+
+export interface GitOpsObjectsProps {
+  /** Environment name: selects `values-<env>.yaml`, names Applications, prefixes secrets. */
+  readonly environment: string;
+  /** Where Argo CD takes the service chart from. */
+  readonly repo: {
+    /** Git repository URL (this repository). */
+    readonly url: string;
+    /** Branch, tag or commit to track. */
+    readonly targetRevision: string;
+    /** Path of the service chart in the repository. @default "charts/service" */
+    readonly chartPath?: string;
+  };
+  /** Automated sync with prune/selfHeal, or `false` for manual sync. */
+  readonly autoSync: AutoSync;
+  /** The environment's services. */
+  readonly services: readonly GitOpsService[];
+  /** Secrets Manager region and the External Secrets controller's service account (IRSA). */
+  readonly secretStore: {
+    readonly region: string;
+    readonly serviceAccount: { readonly name: string; readonly namespace: string };
+  };
+  /**
+   * Namespace Argo CD runs in (its AppProject and ApplicationSet live there).
+   * @default "argocd"
+   */
+  readonly argoCdNamespace?: string;
+  /** The operator releases whose CRDs the objects need (Argo CD, External Secrets): installed first. */
+  readonly dependsOn: ITerraformDependable[];
+  /** Helm provider. @default - the stack's default `helm` provider */
+  readonly provider?: TerraformProvider;
+}
+
+/** Names of the objects this construct creates. */
+export const GITOPS_NAMES = {
+  project: 'services',
+  applicationSet: 'services',
+  secretStore: 'aws-secrets-manager',
+  release: 'platform-objects',
+  chartPath: 'charts/service',
+  argoCdNamespace: 'argocd',
+} as const;
+
+/**
+ * The GitOps objects of one environment, built from typed models and validated at synth, then installed
+ * by a Helm release of the local charts/platform-objects chart that depends on the operator releases:
+ *
+ * - the services' Namespaces (kept on uninstall), so ExternalSecrets can land before Argo CD syncs;
+ * - the AppProject and ApplicationSet (one Application per service with an image tag);
+ * - the ClusterSecretStore (AWS Secrets Manager, IRSA) and each service's ExternalSecrets.
+ *
+ * Why a Helm release rather than `kubernetes_manifest`: see docs/gitops.md ("Installing custom resources").
+ *
+ * Construct ids: Release (the platform-objects HelmRelease).
+ */
+export class GitOpsObjects extends Construct {
+  /** Every object, in install order, as the chart renders it. */
+  public readonly objects: readonly KubernetesObject[];
+  /** The platform-objects release. */
+  public readonly release: HelmRelease<PlatformObjectsValues>;
+
+  constructor(scope: Construct, id: string, props: GitOpsObjectsProps) {
+    super(scope, id);
+    const label = `GitOpsObjects "${this.node.path}"`;
+    checkServices(props.services, label);
+    const env = props.environment;
+    const argoCdNamespace = props.argoCdNamespace ?? GITOPS_NAMES.argoCdNamespace;
+    const namespaces = [...new Set(props.services.map((s) => s.namespace))].sort();
+
+    const objects: KubernetesObject[] = [
+      ...namespaces.map((name) =>
+        validated(
+          new Namespace({
+            metadata: {
+              name,
+              labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: env },
+              // Uninstalling the objects must never delete a namespace with workloads in it.
+              annotations: { 'helm.sh/resource-policy': 'keep' },
+            },
+          })
+        )
+      ),
+      buildServicesProject({ name: GITOPS_NAMES.project, argoCdNamespace, environment: env, repoUrl: props.repo.url, namespaces }),
+      buildServicesApplicationSet({
+        name: GITOPS_NAMES.applicationSet,
+        argoCdNamespace,
+        project: GITOPS_NAMES.project,
+        environment: env,
+        repo: { url: props.repo.url, targetRevision: props.repo.targetRevision, chartPath: props.repo.chartPath ?? GITOPS_NAMES.chartPath },
+        autoSync: props.autoSync,
+        services: props.services,
+      }),
+      buildClusterSecretStore({
+        name: GITOPS_NAMES.secretStore,
+        environment: env,
+        region: props.secretStore.region,
+        serviceAccount: props.secretStore.serviceAccount,
+        namespaces,
+      }),
+      ...props.services.flatMap((svc) => buildExternalSecrets(svc, { environment: env, storeName: GITOPS_NAMES.secretStore })),
+    ];
+    checkUnique(objects, label);
+    this.objects = objects;
+
+    this.release = new HelmRelease(this, 'Release', {
+      chart: platformObjectsChart(),
+      name: GITOPS_NAMES.release,
+      namespace: argoCdNamespace,
+      // The namespace belongs to the Argo CD release, which is installed first.
+      createNamespace: false,
+      values: { objects },
+      dependsOn: props.dependsOn,
+      provider: props.provider,
+    });
+  }
+}
+
+function checkServices(services: readonly GitOpsService[], label: string): void {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  services.forEach((svc, i) => {
+    if (seen.has(svc.name)) {
+      problems.push({ source: label, field: `services[${i}].name`, value: svc.name, message: 'is used twice — service names must be unique' });
+    }
+    seen.add(svc.name);
+  });
+  if (problems.length > 0) throw new ConfigError(problems, `${label}: ${problems.length} invalid prop${problems.length === 1 ? '' : 's'}`);
+}
+
+/** Two objects with the same kind, namespace and name would make Helm fail at apply: fail synth instead. */
+function checkUnique(objects: readonly KubernetesObject[], label: string): void {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const o of objects) {
+    const id = `${o.apiVersion} ${describeObject(o)}`;
+    if (seen.has(id)) problems.push({ source: label, field: 'objects', message: `would create ${describeObject(o)} twice — give each Secret a unique name in its namespace` });
+    seen.add(id);
+  }
+  if (problems.length > 0) throw new ConfigError(problems, `${label}: ${problems.length} duplicate object${problems.length === 1 ? '' : 's'}`);
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { leaves, mergeValues, readEnvironmentValues, renderPath, toTerraformYaml } from './values';
+
+describe('mergeValues', () => {
+  it('GIVEN three layers WHEN merged THEN mappings merge, lists and scalars are replaced, null removes', () => {
+    const merged = mergeValues(
+      { a: { b: 1, c: [1, 2] }, d: 'x', e: { f: 1 } },
+      { a: { c: [3] }, d: 'y' },
+      { a: { g: true }, e: null }
+    );
+    expect(merged).toEqual({ a: { b: 1, c: [3], g: true }, d: 'y' });
+  });
+
+  it('GIVEN a layer WHEN merged and the result changed THEN the layer is untouched', () => {
+    const layer = { a: { b: [1] } };
+    const merged = mergeValues(layer) as { a: { b: number[] } };
+    merged.a.b.push(2);
+    expect(layer).toEqual({ a: { b: [1] } });
+  });
+});
+
+describe('readEnvironmentValues', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'env-values-'));
+  writeFileSync(path.join(dir, 'values-dev.yaml'), 'replicas: 2\n');
+  writeFileSync(path.join(dir, 'values-staging.yaml'), '- a list\n');
+  writeFileSync(path.join(dir, 'values-prod.yaml'), '# only comments\n');
+
+  it.each([
+    ['dev', { values: { replicas: 2 } }],
+    ['staging', { error: 'is not a YAML mapping of values' }],
+    ['prod', { values: {} }],
+  ])('GIVEN values-%s.yaml WHEN read THEN %p', (env, expected) => {
+    expect(readEnvironmentValues(dir, env)).toMatchObject(expected);
+  });
+
+  it('GIVEN no file for the environment WHEN read THEN there is no layer', () => {
+    expect(readEnvironmentValues(dir, 'qa')).toBeUndefined();
+  });
+});
+
+describe('toTerraformYaml', () => {
+  it('GIVEN nested values WHEN rendered THEN the YAML parses back to the same data (after escaping)', () => {
+    const values = { a: { b: ['x', 'y'] }, long: 'z'.repeat(200), tpl: '{{ .x }}' };
+    expect(parse(toTerraformYaml(values))).toEqual(values);
+  });
+});
+
+describe('leaves / renderPath', () => {
+  it('GIVEN a tree WHEN walked THEN every scalar and empty collection is a leaf with its path', () => {
+    expect(leaves({ a: [1, { b: 'c' }], d: {}, e: [] }).map((l) => renderPath(l.path))).toEqual(['a[0]', 'a[1].b', 'd', 'e']);
+  });
+});

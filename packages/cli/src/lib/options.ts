@@ -1,0 +1,24 @@
+import { UsageError } from '../errors';
+
+/** Highest `--parallel`: each engine process holds a provider plugin of a few hundred MiB. */
+export const MAX_PARALLEL = 32;
+/** Default `--parallel`: enough to overlap network waits without starving a 2-core CI runner. */
+export const DEFAULT_PARALLEL = 4;
+
+/** Validates `--parallel`: a whole number from 1 to MAX_PARALLEL. */
+export function parseParallel(value: string | number | undefined): number {
+  if (value === undefined) return DEFAULT_PARALLEL;
+  const text = String(value).trim();
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PARALLEL) {
+    throw new UsageError(`--parallel ${JSON.stringify(String(value))}: must be a whole number from 1 to ${MAX_PARALLEL} (how many stacks run at once)`);
+  }
+  return n;
+}
+
+/** Validates a whole-number flag within a range. */
+export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} ${JSON.stringify(value)}: must be a whole number from ${min} to ${max}`);
+  return n;
+}

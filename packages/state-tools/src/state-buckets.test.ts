@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadEnvironments } from '@platform/config';
+import { environmentFixture, repoRoot } from '@platform/testing';
+import { main, stateBuckets } from './state-buckets';
+
+const envDir = path.join(repoRoot, 'envs');
+
+function run(argv: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  );
+  return { code, out, err };
+}
+
+describe('state-buckets', () => {
+  test('GIVEN the real environment files WHEN listed THEN each environment has its state bucket, backup bucket, lock table and region', () => {
+    const buckets = stateBuckets(loadEnvironments(envDir, { root: repoRoot }));
+    expect(Object.keys(buckets)).toEqual(['dev', 'prod', 'staging']);
+    expect(buckets.dev).toEqual({
+      env: 'dev',
+      accountId: '111111111111',
+      region: 'eu-west-1',
+      stateBucket: 'acme-tfstate-111111111111-eu-west-1',
+      backupBucket: 'acme-tfstate-111111111111-eu-west-1-backup',
+      lockTable: 'acme-tfstate-locks',
+      useLockfile: true,
+      stateKeyPrefix: 'dev/',
+      deployRoleArn: 'arn:aws:iam::111111111111:role/platform-terraform',
+    });
+    expect(buckets.prod).toMatchObject({
+      stateBucket: 'acme-tfstate-333333333333-eu-west-1',
+      backupBucket: 'acme-tfstate-333333333333-eu-west-1-backup',
+      useLockfile: false,
+    });
+  });
+
+  test('GIVEN an environment without a lock table WHEN listed THEN lockTable is absent', () => {
+    const env = environmentFixture('dev', { state: { lockTable: undefined, useLockfile: true } });
+    expect(stateBuckets([env]).dev).not.toHaveProperty('lockTable');
+  });
+
+  test('GIVEN --env dev WHEN run THEN only that entry is printed as JSON', () => {
+    const { code, out } = run(['--env-dir', envDir, '--env', 'dev']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ env: 'dev', stateBucket: 'acme-tfstate-111111111111-eu-west-1' });
+  });
+
+  test.each([
+    [['--env', 'qa'], /^error: --env "qa": no such environment — choose from dev, prod, staging\n$/],
+    [['--colour'], /^error: unknown or incomplete argument "--colour"\nusage: /],
+    [['--env'], /^error: unknown or incomplete argument "--env"/],
+  ])('GIVEN %j WHEN run THEN it exits 1 naming the problem', (argv, message) => {
+    const { code, err, out } = run(['--env-dir', envDir, ...argv]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(message);
+  });
+
+  test('GIVEN a broken environment file WHEN run THEN the config error is printed without a stack trace', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'state-buckets-'));
+    try {
+      cpSync(envDir, dir, { recursive: true });
+      writeFileSync(
+        path.join(dir, 'dev.yaml'),
+        readFileSync(path.join(envDir, 'dev.yaml'), 'utf8').replace(
+          'bucket: acme-tfstate-111111111111-eu-west-1',
+          'bucket: Not_A_Bucket',
+        ),
+      );
+      const { code, err } = run(['--env-dir', dir]);
+      expect(code).toBe(1);
+      expect(err).toMatch(/dev\.yaml:\d+: state\.bucket "Not_A_Bucket" is not an S3 bucket name/);
+      expect(err).not.toMatch(/^\s+at /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN the workflow invocation `npx tsx packages/state-tools/src/state-buckets.ts` WHEN run from the repository root THEN it prints every environment', () => {
+    const result = spawnSync(
+      path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
+      ['packages/state-tools/src/state-buckets.ts'],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    expect(result.status).toBe(0);
+    expect(Object.keys(JSON.parse(result.stdout))).toEqual(['dev', 'prod', 'staging']);
+  });
+});

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { devNull } from 'node:os';
+import { toolPath } from './tools';
+
+/** What a finished `tofu` run printed and how it ended. */
+export interface TofuResult {
+  /** Exit code (`-1` when killed by a signal). */
+  readonly code: number;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The command line, for failure messages. */
+  readonly command: string;
+}
+
+export interface TofuOptions {
+  /** Folder to run in (the stack's folder holding `cdk.tf.json`). */
+  readonly cwd: string;
+  /** `AWS_REGION` for the S3 backend. @default 'eu-west-1' */
+  readonly region?: string;
+  /** Extra environment variables, merged over the clean environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Kill the run after this long. @default 120 s */
+  readonly timeoutMs?: number;
+}
+
+/** A `tofu` run in progress (see `startTofu`). */
+export interface RunningTofu {
+  readonly pid: number;
+  /** Resolves when the process has exited. */
+  readonly result: Promise<TofuResult>;
+  /** Output so far (stdout and stderr interleaved). */
+  output(): string;
+  /** Sends `signal` to the run's whole process group (tofu and what it started, e.g. local-exec). */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Commands whose flags follow a second word (`state mv`, `workspace new`). */
+const TWO_WORD_COMMANDS = new Set(['state', 'workspace', 'providers']);
+
+/**
+ * The environment every test run of tofu gets, and nothing else from the caller's (except TF_LOG
+ * and TF_LOG_PATH, for debugging): automation mode, no CLI configuration (so no plugin cache, no
+ * credentials helpers), static test credentials, no instance metadata lookups.
+ */
+export function tofuEnv(options: Pick<TofuOptions, 'region' | 'env'> = {}): Record<string, string> {
+  const region = options.region ?? 'eu-west-1';
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    TF_CLI_CONFIG_FILE: devNull,
+    CHECKPOINT_DISABLE: '1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // Debugging a failing test: TF_LOG=DEBUG TF_LOG_PATH=/tmp/tofu.log npx jest …
+    ...(process.env.TF_LOG ? { TF_LOG: process.env.TF_LOG } : {}),
+    ...(process.env.TF_LOG_PATH ? { TF_LOG_PATH: process.env.TF_LOG_PATH } : {}),
+    ...options.env,
+  };
+}
+
+/** `args` with `-no-color` placed after the (sub)command, where every tofu command accepts it. */
+export function withNoColor(args: readonly string[]): string[] {
+  const words = TWO_WORD_COMMANDS.has(args[0] ?? '') && args[1] && !args[1].startsWith('-') ? 2 : 1;
+  return [...args.slice(0, words), '-no-color', ...args.slice(words)];
+}
+
+/**
+ * Starts `.tools/bin/tofu` (OpenTofu, built by scripts/setup-tools.sh) in its own process group.
+ * Throws `toolPath`'s install hint when tofu is missing.
+ */
+export function startTofu(args: readonly string[], options: TofuOptions): RunningTofu {
+  const bin = toolPath('tofu');
+  const fullArgs = withNoColor(args);
+  const command = `tofu ${fullArgs.join(' ')}`;
+  const child = spawn(bin, fullArgs, {
+    cwd: options.cwd,
+    env: tofuEnv(options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  let both = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+    both += c.toString('utf8');
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+    both += c.toString('utf8');
+  });
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const result = new Promise<TofuResult>((resolve, reject) => {
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, signal, stdout, stderr, command });
+    });
+  });
+  return { pid: child.pid ?? -1, result, output: () => both, kill };
+}
+
+/** Runs tofu to completion. */
+export function tofu(args: readonly string[], options: TofuOptions): Promise<TofuResult> {
+  return startTofu(args, options).result;
+}
+
+/** Runs tofu and throws, with its output, unless it exits 0. */
+export async function tofuOk(args: readonly string[], options: TofuOptions): Promise<TofuResult> {
+  const result = await tofu(args, options);
+  if (result.code !== 0) {
+    throw new Error(`${result.command} (in ${options.cwd}) exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  }
+  return result;
+}

@@ -1,0 +1,200 @@
+import { type AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { ConfigError, type EnvironmentConfig, type Problem } from '@platform/config';
+import { BOOTSTRAP_STACK, bootstrapStateKey, stackId, stateBackupBucketName } from '@platform/naming';
+import { addAwsProvider, addStateBackend, REQUIRED_TERRAFORM_VERSION, requiredTags } from '@platform/stack-factory';
+import { suppress } from '@platform/policy';
+import { LocalBackend, TerraformStack } from 'cdktf';
+import { type Construct } from 'constructs';
+
+import { StateBackend } from '@platform/state-backend-module';
+
+/** Where a bootstrap stack keeps its own state: `local` before its bucket exists, `s3` ever after. */
+export type BootstrapBackend = 'local' | 's3';
+
+/** Environment variable that selects the bootstrap stacks' backend at synth time. */
+export const BOOTSTRAP_BACKEND_VARIABLE = 'PLATFORM_BOOTSTRAP_BACKEND';
+
+/**
+ * Folder, beside the synth output directory, that holds a bootstrap stack's local state until it is
+ * migrated. Outside `cdktf.out` (which every synth replaces) and matched by `.gitignore`'s `terraform.tfstate*`.
+ */
+export const LOCAL_STATE_DIR = 'terraform.tfstate.d';
+
+/** One state bucket to create: what the environments that keep their state there agree on. */
+export interface BootstrapTarget {
+  /** The environment the bootstrap stack belongs to: the first, by name, of those sharing the bucket. */
+  readonly owner: EnvironmentConfig;
+  /** Names of every environment keeping state in the bucket, sorted. */
+  readonly environments: readonly string[];
+  /** Account of the bucket (every sharing environment's `aws.accountId`). */
+  readonly accountId: string;
+  /** Region of the bucket (`state.region`). */
+  readonly region: string;
+  /** The state bucket (`state.bucket`). */
+  readonly bucket: string;
+  /** The backup bucket, from `stateBackupBucketName`. */
+  readonly backupBucket: string;
+  /** The lock table, when any sharing environment names one (`state.lockTable`). */
+  readonly lockTable?: string;
+  /** Whether any sharing environment uses S3 native locking (`state.useLockfile`). */
+  readonly useLockfile: boolean;
+}
+
+/**
+ * One target per distinct state bucket across the environments (so per account and region), read
+ * from the environment files and nothing else: the bootstrap creates exactly what the environment
+ * stacks' backends point at. Throws one ConfigError listing every disagreement between files.
+ */
+export function bootstrapTargets(envs: readonly EnvironmentConfig[]): BootstrapTarget[] {
+  const byBucket = new Map<string, EnvironmentConfig[]>();
+  for (const env of [...envs].sort((a, b) => a.name.localeCompare(b.name))) {
+    byBucket.set(env.state.bucket, [...(byBucket.get(env.state.bucket) ?? []), env]);
+  }
+  const problems: Problem[] = [];
+  const targets: BootstrapTarget[] = [];
+  for (const [bucket, sharing] of byBucket) {
+    const owner = sharing[0]!;
+    const tables = new Set(sharing.map((e) => e.state.lockTable).filter((t): t is string => !!t));
+    for (const env of sharing.slice(1)) {
+      const disagree = (field: string, value: string, expected: string) =>
+        problems.push({
+          source: env.file,
+          field,
+          value,
+          message: `differs from ${owner.file} (${JSON.stringify(
+            expected,
+          )}), which keeps its state in the same bucket "${bucket}" — one bucket lives in one account and region`,
+        });
+      if (env.aws.accountId !== owner.aws.accountId) disagree('aws.accountId', env.aws.accountId, owner.aws.accountId);
+      if (env.state.region !== owner.state.region) disagree('state.region', env.state.region, owner.state.region);
+    }
+    if (tables.size > 1) {
+      for (const env of sharing.filter((e) => e.state.lockTable)) {
+        problems.push({
+          source: env.file,
+          field: 'state.lockTable',
+          value: env.state.lockTable,
+          message: `names one of ${tables.size} lock tables for the bucket "${bucket}" (${[...tables].join(
+            ', ',
+          )}) — environments sharing a bucket share its lock table`,
+        });
+      }
+    }
+    targets.push({
+      owner,
+      environments: sharing.map((e) => e.name),
+      accountId: owner.aws.accountId,
+      region: owner.state.region,
+      bucket,
+      backupBucket: stateBackupBucketName(bucket),
+      ...(tables.size > 0 ? { lockTable: [...tables][0] } : {}),
+      useLockfile: sharing.some((e) => e.state.useLockfile),
+    });
+  }
+  // Two buckets in one account and region cannot both create a lock table of the same name.
+  const tableOwners = new Map<string, BootstrapTarget>();
+  for (const target of targets) {
+    if (!target.lockTable) continue;
+    const where = `${target.accountId}/${target.region}/${target.lockTable}`;
+    const first = tableOwners.get(where);
+    if (first) {
+      problems.push({
+        source: target.owner.file,
+        field: 'state.lockTable',
+        value: target.lockTable,
+        message: `is also the lock table of the bucket "${first.bucket}" (${first.owner.file}) in account ${target.accountId}, ${target.region} — give each bucket its own table, or share the bucket`,
+      });
+    } else tableOwners.set(where, target);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems,
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the state bootstrap configuration`,
+    );
+  }
+  return targets;
+}
+
+/** The backend `PLATFORM_BOOTSTRAP_BACKEND` asks for: `s3` when unset. */
+export function bootstrapBackendFromEnvironment(variables: NodeJS.ProcessEnv = process.env): BootstrapBackend {
+  const value = variables[BOOTSTRAP_BACKEND_VARIABLE];
+  if (value === undefined || value === '') return 's3';
+  if (value === 'local' || value === 's3') return value;
+  throw new ConfigError(
+    [
+      {
+        source: 'environment',
+        field: BOOTSTRAP_BACKEND_VARIABLE,
+        value,
+        message:
+          'must be "local" (the first run, before the state bucket exists) or "s3" (every run after the migration; the default)',
+      },
+    ],
+    'Invalid bootstrap backend',
+  );
+}
+
+export interface BootstrapStackProps {
+  /**
+   * Where this stack keeps its own state. `local`: a file in `terraform.tfstate.d/` beside the
+   * synth output directory (for the first apply, which creates the bucket). `s3`: `bootstrap.tfstate`
+   * in the bucket it created, locked like the environments' stacks.
+   * @default - `PLATFORM_BOOTSTRAP_BACKEND`, else `s3`
+   */
+  readonly backend?: BootstrapBackend;
+}
+
+/**
+ * Creates one state bucket and what goes with it (lock table, backup bucket, KMS key: see
+ * `StateBackend`) in the bucket's account and region. Its id is `<owner>-bootstrap`, e.g. `dev-bootstrap`.
+ *
+ * It starts on a local backend and then moves its own state into the bucket it created;
+ * docs/bootstrap.md gives the sequence.
+ */
+export class BootstrapStack extends TerraformStack {
+  /** The bucket this stack creates and the environments that use it. */
+  public readonly target: BootstrapTarget;
+  /** Where this stack keeps its own state. */
+  public readonly backend: BootstrapBackend;
+  /** Its own state: a path relative to the stack's folder (`local`), or the bucket and key (`s3`). */
+  public readonly state:
+    | { readonly kind: 'local'; readonly path: string }
+    | { readonly kind: 's3'; readonly bucket: string; readonly key: string; readonly region: string };
+  /** The bucket's account's AWS provider, or undefined when omitted by the factory options. */
+  public readonly awsProvider?: AwsProvider;
+  /** The bucket, lock table, backup bucket and key. */
+  public readonly stateBackend: StateBackend;
+
+  constructor(scope: Construct, target: BootstrapTarget, props: BootstrapStackProps = {}) {
+    super(scope, stackId(target.owner.name, BOOTSTRAP_STACK));
+    this.target = target;
+    this.backend = props.backend ?? bootstrapBackendFromEnvironment();
+
+    if (this.backend === 'local') {
+      // Relative to the folder tofu runs in, <outdir>/stacks/<id>: lands beside <outdir>.
+      const path = `../../../${LOCAL_STATE_DIR}/${this.node.id}.tfstate`;
+      new LocalBackend(this, { path });
+      suppress(this, 'STATE-001', 'first bootstrap run only: this stack creates the state bucket, so its own state starts local and is migrated into the bucket (docs/bootstrap.md)');
+      this.state = { kind: 'local', path };
+    } else {
+      const location = addStateBackend(this, {
+        bucket: target.bucket,
+        key: bootstrapStateKey(),
+        region: target.region,
+        lockTable: target.lockTable,
+        useLockfile: target.useLockfile,
+      });
+      this.state = { kind: 's3', ...location };
+    }
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
+    this.awsProvider = addAwsProvider(this, target.owner, {
+      region: target.region,
+      tags: { ...requiredTags(target.owner), Environment: target.environments.join('+') },
+    });
+
+    this.stateBackend = new StateBackend(this, 'StateBackend', {
+      bucketName: target.bucket,
+      ...(target.lockTable ? { lockTableName: target.lockTable } : {}),
+    });
+  }
+}
