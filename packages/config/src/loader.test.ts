@@ -9,6 +9,14 @@ import { loadEnvironments, MAX_FILE_BYTES } from './loader';
 const REPO_ENVS = path.resolve(__dirname, '..', '..', '..', 'envs');
 const BASE = readFileSync(path.join(REPO_ENVS, '_base.yaml'), 'utf8');
 const DEV = readFileSync(path.join(REPO_ENVS, 'dev.yaml'), 'utf8');
+const PROD = readFileSync(path.join(REPO_ENVS, 'prod.yaml'), 'utf8');
+
+/** prod.yaml with a structural edit applied through the YAML document model. */
+function prodWith(edit: (doc: Document) => void): string {
+  const doc = parseDocument(PROD);
+  edit(doc);
+  return doc.toString();
+}
 
 let root: string;
 beforeAll(() => {
@@ -132,6 +140,12 @@ describe('loadEnvironments', () => {
     ['preventDestroy as a string', devWith((d) => d.set('preventDestroy', 'on')), /preventDestroy "on" has the wrong type — expected boolean/],
     ['a service entry that is a string', devWith((d) => d.setIn(['services', 0], 'payments')), /services\[0\] "payments" has the wrong type — expected object/],
     ['a null section', devWith((d) => d.set('state', null)), /state null has the wrong type — expected object/],
+    ['an unknown tier', devWith((d) => d.set('tier', 'prod')), /tier "prod" must be "production" or "non-production"/],
+    ['production without preventDestroy', prodWith((d) => d.set('preventDestroy', false)), /preventDestroy false must be true in a production environment — set preventDestroy: true, or explain the exception in preventDestroyOptOut/, 'preventDestroy'],
+    ['production without a logs KMS key', prodWith((d) => d.deleteIn(['logs', 'kmsKeyArn'])), /logs has no kmsKeyArn — a production environment encrypts logs with a customer-managed KMS key/],
+    ['production without an image KMS key', prodWith((d) => d.deleteIn(['ecr', 'kmsKeyArn'])), /ecr has no kmsKeyArn — a production environment encrypts images/],
+    ['a thin preventDestroy opt-out', prodWith((d) => { d.set('preventDestroy', false); d.set('preventDestroyOptOut', 'because'); }), /preventDestroyOptOut "because" must explain the exception in at least 20 characters/],
+    ['an opt-out outside production', devWith((d) => d.set('preventDestroyOptOut', 'we tear this environment down nightly')), /preventDestroyOptOut .*only applies to a production environment/],
   ];
 
   test('the malformed corpus has at least 40 cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
@@ -151,6 +165,15 @@ describe('loadEnvironments', () => {
   test('GIVEN an oversized file WHEN loaded THEN it is refused before parsing, with the size and limit', () => {
     const huge = `${DEV}\n# ${'x'.repeat(MAX_FILE_BYTES)}\n`;
     expect(loadError({ 'dev.yaml': huge }).message).toMatch(/envs\/dev\.yaml: \(file\) is \d+ bytes — environment files are limited to 262144 bytes/);
+  });
+
+  test('GIVEN production with a written opt-out WHEN loaded THEN it loads without prevent_destroy', () => {
+    const text = prodWith((d) => {
+      d.set('preventDestroy', false);
+      d.set('preventDestroyOptOut', 'migration window INC-42: resources are being recreated in a new account');
+    });
+    const [env] = load({ 'prod.yaml': text });
+    expect(env).toMatchObject({ tier: 'production', preventDestroy: false });
   });
 
   test('GIVEN a file name that is not an environment name WHEN loaded THEN the name and the rule are given', () => {

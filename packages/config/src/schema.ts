@@ -194,6 +194,14 @@ export const environmentSchema = z.strictObject({
   }),
   /** Terraform refuses to destroy stateful resources (image repositories, log groups) while this is on. */
   preventDestroy: z.boolean(),
+  /**
+   * `production` environments must keep their safeguards: preventDestroy on (or a written
+   * preventDestroyOptOut), KMS keys for logs and images, and no automated pruning unless
+   * gitops.autoSync says prune: true explicitly.
+   */
+  tier: z.enum(['production', 'non-production'], { error: 'must be "production" or "non-production"' }),
+  /** Why a production environment runs without prevent_destroy (listed in every synth summary). */
+  preventDestroyOptOut: z.string().trim().min(20, 'must explain the exception in at least 20 characters').optional(),
   logs: z.strictObject({
     retentionDays,
     kmsKeyArn: kmsKeyArn.optional(),
@@ -240,6 +248,19 @@ export interface CrossFieldIssue {
 export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
   const issues: CrossFieldIssue[] = [];
   const env = (raw ?? {}) as Record<string, unknown>;
+  if (env.tier === 'production') {
+    if (env.preventDestroy !== true && env.preventDestroyOptOut === undefined) {
+      issues.push({ path: ['preventDestroy'], value: env.preventDestroy, message: 'must be true in a production environment — set preventDestroy: true, or explain the exception in preventDestroyOptOut' });
+    }
+    for (const section of ['logs', 'ecr'] as const) {
+      const block = env[section] as Record<string, unknown> | undefined;
+      if (block && typeof block === 'object' && !block.kmsKeyArn) {
+        issues.push({ path: [section], message: `has no kmsKeyArn — a production environment encrypts ${section === 'logs' ? 'logs' : 'images'} with a customer-managed KMS key; set ${section}.kmsKeyArn` });
+      }
+    }
+  } else if (env.preventDestroyOptOut !== undefined) {
+    issues.push({ path: ['preventDestroyOptOut'], message: 'only applies to a production environment (tier: production) — remove it' });
+  }
   const state = env.state as Record<string, unknown> | undefined;
   if (state && typeof state === 'object' && !state.lockTable && state.useLockfile !== true) {
     issues.push({

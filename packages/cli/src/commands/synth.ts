@@ -45,6 +45,7 @@ export function runSynth(options: SynthOptions = {}): number {
       for (const s of stacks) write(`  ${s.id.padEnd(24)} ${String(s.resources).padStart(4)} resources  ${path.join(outdir, s.dir, 'cdk.tf.json')}`);
       write(`policy: ${RULES.length} rules passed on every stack; ${suppressions.length} suppression${suppressions.length === 1 ? '' : 's'}${suppressions.length ? ':' : ''}`);
       for (const sup of suppressions) write(`  [${sup.rule}] ${sup.path}: ${sup.justification}`);
+      for (const env of envs.filter((e) => e.preventDestroyOptOut)) write(`  [STATE-002] ${env.file}: preventDestroy opted out: ${env.preventDestroyOptOut}`);
       write(`synthesized ${stacks.length} stacks for ${envs.map((e) => e.name).join(', ')} into ${outdir} in ${ms} ms`);
     }
     return 0;
