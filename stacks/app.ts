@@ -1,5 +1,4 @@
 import { type EnvironmentConfig } from '@platform/config';
-import { applyPolicy } from '@platform/policy';
 import { type App } from 'cdktf';
 import { BootstrapStack, bootstrapTargets } from './bootstrap-stack';
 import { PlatformStack } from './platform-stack';
@@ -8,7 +7,7 @@ import { ServicesStack } from './services-stack';
 /**
  * Composes the platform: the same stacks for every environment, driven only by its environment file.
  * Adding an environment is adding `envs/<env>.yaml`; nothing here changes.
- * Every stack passes through the policy gate before anything is written.
+ * The policy gate (packages/policy) checks every stack's output before synth replaces cdktf.out.
  */
 export function definePlatform(app: App, envs: readonly EnvironmentConfig[]): void {
   for (const env of envs) {
@@ -17,6 +16,4 @@ export function definePlatform(app: App, envs: readonly EnvironmentConfig[]): vo
   }
   // One per state bucket: creates what the stacks' S3 backends point at (docs/bootstrap.md).
   for (const target of bootstrapTargets(envs)) new BootstrapStack(app, target);
-  // The policy gate (packages/policy): every stack is checked at synth; violations fail it.
-  applyPolicy(app);
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '@platform/config';
+import { PolicyViolationError } from '@platform/policy';
 
 /** A problem with how the CLI was called or with a file it was given: printed as is, exit 1. */
 export class UsageError extends Error {
@@ -17,7 +18,7 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
  * in this project and keeps its stack trace.
  */
 export function reportError(err: unknown, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
-  if (err instanceof ConfigError || err instanceof UsageError) {
+  if (err instanceof ConfigError || err instanceof UsageError || err instanceof PolicyViolationError) {
     write(`error: ${err.message}`);
   } else if (err instanceof Error && /^Validation failed with the following errors/.test(err.message)) {
     // cdktf's construct validations (e.g. two stacks sharing a state object).

@@ -1,4 +1,6 @@
 import { type EnvironmentConfig } from '@platform/config';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Aspects, type IAspect, TerraformResource, TerraformStack } from 'cdktf';
 import { type IConstruct } from 'constructs';
 import { RULES } from './pack';
@@ -13,9 +15,11 @@ export interface Violation {
   readonly fix: string;
 }
 
-/** Runs rules over one stack and drops suppressed findings. */
-export function evaluateStack(stack: TerraformStack, rules: readonly Rule[] = RULES): Violation[] {
-  const json = stack.toTerraform() as StackJson;
+/**
+ * Runs rules over one stack and drops suppressed findings. `json` is the stack's synthesized
+ * Terraform when already at hand (e.g. read back from cdk.tf.json); otherwise it is produced here.
+ */
+export function evaluateStack(stack: TerraformStack, rules: readonly Rule[] = RULES, json: StackJson = stack.toTerraform() as StackJson): Violation[] {
   const taggable = new Set<string>();
   for (const c of stack.node.findAll()) {
     if (c instanceof TerraformResource && c.terraformResourceType.startsWith('aws_') && 'tagsInput' in c) {
@@ -62,4 +66,29 @@ export function applyPolicy(scope: IConstruct, gate: PolicyGate = new PolicyGate
   for (const c of scope.node.findAll()) {
     if (c instanceof TerraformStack) Aspects.of(c).add(gate);
   }
+}
+
+/** Synth failed because stacks break the policy; the message lists every violation. */
+export class PolicyViolationError extends Error {
+  constructor(public readonly violations: readonly Violation[]) {
+    super(`policy gate: ${violations.length} violation${violations.length === 1 ? '' : 's'}:\n${violations.map((v) => `  - ${formatViolation(v)}`).join('\n')}`);
+    this.name = 'PolicyViolationError';
+  }
+}
+
+/**
+ * The policy gate on synthesized output: evaluates every stack of `app` on the `cdk.tf.json` it just
+ * wrote to `outdir` (what is checked is exactly what Terraform will read) and throws
+ * `PolicyViolationError` listing every violation. The atomic synth calls this before it replaces
+ * `cdktf.out`, so a violating synth writes nothing. Reading the file back avoids resolving every
+ * token a second time, which a cdktf validation (`PolicyGate`) costs.
+ */
+export function enforcePolicy(app: IConstruct, outdir: string, rules: readonly Rule[] = RULES): void {
+  const violations = app.node.children
+    .filter((c): c is TerraformStack => c instanceof TerraformStack)
+    .flatMap((stack) => {
+      const file = path.join(outdir, 'stacks', stack.node.id, 'cdk.tf.json');
+      return evaluateStack(stack, rules, JSON.parse(readFileSync(file, 'utf8')) as StackJson);
+    });
+  if (violations.length > 0) throw new PolicyViolationError(violations);
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
@@ -12,10 +15,11 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { type EnvironmentConfig } from '@platform/config';
+import { synthesizeAtomically } from '@platform/stack-factory';
 import { environmentFixture } from '@platform/testing';
 import { App, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { type Construct } from 'constructs';
-import { applyPolicy, evaluateStack, formatViolation } from './aspect';
+import { applyPolicy, enforcePolicy, evaluateStack, formatViolation, PolicyViolationError } from './aspect';
 import { RULES } from './pack';
 import { listSuppressions, suppress } from './suppressions';
 
@@ -212,5 +216,28 @@ describe('policy pack', () => {
     new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' }));
     applyPolicy(app);
     expect(() => app.synth()).toThrow(/\[LOG-001\] probe\/Logs: log group has no retention_in_days — fix: Set retention_in_days/);
+  });
+});
+
+describe('enforcePolicy (the gate on synthesized output)', () => {
+  test('GIVEN a violating stack WHEN synthesized atomically THEN synth fails listing the violation and the previous output stays', () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'policy-synth-'));
+    const outdir = path.join(work, 'cdktf.out');
+    try {
+      synthesizeAtomically(outdir, (app) => new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => goodRepo(s)), enforcePolicy);
+      const before = readFileSync(path.join(outdir, 'stacks/probe/cdk.tf.json'), 'utf8');
+      let error: unknown;
+      try {
+        synthesizeAtomically(outdir, (app) => new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' })), enforcePolicy);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(PolicyViolationError);
+      expect((error as Error).message).toMatch(/^policy gate: 1 violation:\n {2}- \[LOG-001\] probe\/Logs: log group has no retention_in_days — fix: /);
+      expect(readFileSync(path.join(outdir, 'stacks/probe/cdk.tf.json'), 'utf8')).toBe(before);
+      expect(readdirSync(work)).toEqual(['cdktf.out']);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

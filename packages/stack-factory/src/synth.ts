@@ -13,9 +13,10 @@ export interface SynthesizedStack {
 
 /**
  * Synthesizes into a temporary folder beside `outdir` and swaps it into place only when synthesis
- * succeeded, so a failed synth leaves the previous output exactly as it was.
+ * (and `verify`, which sees the app and the fresh output, e.g. the policy gate) succeeded, so a failed
+ * synth leaves the previous output exactly as it was.
  */
-export function synthesizeAtomically(outdir: string, build: (app: App) => void): SynthesizedStack[] {
+export function synthesizeAtomically(outdir: string, build: (app: App) => void, verify?: (app: App, staging: string) => void): SynthesizedStack[] {
   const target = path.resolve(outdir);
   const parent = path.dirname(target);
   mkdirSync(parent, { recursive: true });
@@ -25,6 +26,7 @@ export function synthesizeAtomically(outdir: string, build: (app: App) => void):
     const app = new App({ outdir: staging, stackTraces: false });
     build(app);
     app.synth();
+    verify?.(app, staging);
     const stacks = listStacks(staging);
     replaceDir(staging, target);
     return stacks;

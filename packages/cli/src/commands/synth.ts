@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { loadEnvironments } from '@platform/config';
-import { listSuppressions, RULES, type Suppression } from '@platform/policy';
-import { synthesizeAtomically } from '@platform/stack-factory';
+import { type EnvironmentConfig, loadEnvironments } from '@platform/config';
+import { enforcePolicy, listSuppressions, RULES, type Suppression } from '@platform/policy';
+import { synthesizeAtomically, type SynthesizedStack } from '@platform/stack-factory';
 import { definePlatform } from '@platform/stacks';
 import { type Command } from 'commander';
 import { reportError, UsageError } from '../errors';
@@ -15,6 +15,32 @@ export interface SynthOptions {
   readonly only?: readonly string[];
   readonly quiet?: boolean;
   readonly write?: (line: string) => void;
+}
+
+/**
+ * The platform's synth: every stack of `envs` into `outdir`, checked by the policy gate before it
+ * replaces the previous output. Throws ConfigError / PolicyViolationError / cdktf validation errors.
+ */
+export function synthPlatform(outdir: string, envs: readonly EnvironmentConfig[]): { stacks: SynthesizedStack[]; suppressions: Suppression[] } {
+  // Source-mapped stack traces (enabled by tsx) make every cdktf token creation ~4x slower: cdktf
+  // captures a stack trace for each one. Users' mistakes never show a stack; set PLATFORM_DEBUG=1 to
+  // get mapped traces for an internal error.
+  const mapped = process.sourceMapsEnabled;
+  if (!process.env.PLATFORM_DEBUG) process.setSourceMapsEnabled(false);
+  try {
+    let suppressions: Suppression[] = [];
+    const stacks = synthesizeAtomically(
+      outdir,
+      (app) => definePlatform(app, envs),
+      (app, staging) => {
+        enforcePolicy(app, staging);
+        suppressions = listSuppressions(app);
+      },
+    );
+    return { stacks, suppressions };
+  } finally {
+    process.setSourceMapsEnabled(mapped);
+  }
 }
 
 /** Synthesizes every environment atomically; returns the exit code (0 or 1). */
@@ -35,11 +61,7 @@ export function runSynth(options: SynthOptions = {}): number {
       }
       envs = envs.filter((e) => options.only!.includes(e.name));
     }
-    let suppressions: Suppression[] = [];
-    const stacks = synthesizeAtomically(outdir, (app) => {
-      definePlatform(app, envs);
-      suppressions = listSuppressions(app);
-    });
+    const { stacks, suppressions } = synthPlatform(outdir, envs);
     if (!options.quiet) {
       const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
       for (const s of stacks) write(`  ${s.id.padEnd(24)} ${String(s.resources).padStart(4)} resources  ${path.join(outdir, s.dir, 'cdk.tf.json')}`);
