@@ -5,7 +5,7 @@ import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
-import { ConfigError, fieldPath, type Problem } from '@platform/config';
+import { type Problem, validateProps } from '@platform/config';
 import { logGroupName, repositoryName, workloadRoleName } from '@platform/naming';
 import { TerraformOutput, Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -138,29 +138,6 @@ export class ServiceModule extends Construct {
 function validate(props: ServiceModuleProps): void {
   const label = `ServiceModule "${typeof props?.name === 'string' ? props.name : '?'}"`;
   const problems: Problem[] = [];
-  const parsed = propsSchema.safeParse(props, { reportInput: true });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (typeof issue.input === 'string' && Token.isUnresolved(issue.input)) continue;
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-      for (const key of keys) {
-        const missing = issue.input === undefined && issue.code === 'invalid_type';
-        problems.push({
-          source: label,
-          field: fieldPath(key as PropertyKey[]),
-          ...(missing || issue.code === 'unrecognized_keys' ? {} : { value: issue.input }),
-          message:
-            issue.code === 'unrecognized_keys'
-              ? 'is not a known prop — remove it or fix its spelling'
-              : missing
-                ? `is required (expected ${issue.expected})`
-                : issue.code === 'invalid_type'
-                  ? `has the wrong type — expected ${issue.expected}`
-                  : issue.message,
-        });
-      }
-    }
-  }
   const { hostname, zoneName } = props?.dns ?? {};
   if (
     typeof hostname === 'string' &&
@@ -172,7 +149,5 @@ function validate(props: ServiceModuleProps): void {
   ) {
     problems.push({ source: label, field: 'dns.hostname', value: hostname, message: `is outside the zone "${zoneName}" — use a name ending in ".${zoneName}"` });
   }
-  if (problems.length > 0) {
-    throw new ConfigError(problems, `${label}: ${problems.length} invalid prop${problems.length === 1 ? '' : 's'}`);
-  }
+  validateProps(label, propsSchema, props, problems, (v) => Token.isUnresolved(v));
 }

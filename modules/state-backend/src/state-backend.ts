@@ -11,7 +11,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { ConfigError, fieldPath, type Problem } from '@platform/config';
+import { type Problem, validateProps } from '@platform/config';
 import { stateBackupBucketName, stateKmsKeyAlias } from '@platform/naming';
 import { Fn, TerraformOutput, Token, type TerraformResourceLifecycle } from 'cdktf';
 import { Construct } from 'constructs';
@@ -222,30 +222,5 @@ function hardenedBucket(
 function validate(props: StateBackendProps): void {
   const label = `StateBackend "${typeof props?.bucketName === 'string' ? props.bucketName : '?'}"`;
   const problems: Problem[] = [];
-  const parsed = propsSchema.safeParse(props, { reportInput: true });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (typeof issue.input === 'string' && Token.isUnresolved(issue.input)) continue;
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-      for (const key of keys) {
-        const missing = issue.input === undefined && issue.code === 'invalid_type';
-        problems.push({
-          source: label,
-          field: fieldPath(key as PropertyKey[]),
-          ...(missing || issue.code === 'unrecognized_keys' ? {} : { value: issue.input }),
-          message:
-            issue.code === 'unrecognized_keys'
-              ? 'is not a known prop — remove it or fix its spelling'
-              : missing
-              ? `is required (expected ${issue.expected})`
-              : issue.code === 'invalid_type' && issue.message.startsWith('Invalid')
-              ? `has the wrong type — expected ${issue.expected}`
-              : issue.message,
-        });
-      }
-    }
-  }
-  if (problems.length > 0) {
-    throw new ConfigError(problems, `${label}: ${problems.length} invalid prop${problems.length === 1 ? '' : 's'}`);
-  }
+  validateProps(label, propsSchema, props, problems, (v) => Token.isUnresolved(v));
 }

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './loader';
 export * from './schema';
 export * from './json-schema';
+export * from './props';

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { type $ZodIssue } from 'zod/v4/core';
 import { ConfigError, fieldPath, type Problem } from './errors';
+import { issueMessage } from './props';
 import { crossFieldIssues, environmentSchema, type EnvironmentConfig } from './schema';
 
 /** The shared base every environment file is merged over. */
@@ -172,37 +173,15 @@ function toProblems(issue: $ZodIssue, layer: ParsedFile, base: ParsedFile | unde
       return {
         ...locate(full, layer, base),
         field: fieldPath(full),
-        message: 'is not a known setting — remove it or fix its spelling (see envs/environment.schema.json)',
+        message: `${issueMessage(issue)} (see envs/environment.schema.json)`,
       };
     });
   }
   const where = locate(pathKeys, layer, base);
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  if (missing) {
-    return [
-      {
-        ...where,
-        field: fieldPath(pathKeys),
-        message: `is missing — add it (expected ${issue.expected}) to ${layer.file} or envs/${BASE_FILE}`,
-      },
-    ];
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return [{ ...where, field: fieldPath(pathKeys), message: issueMessage(issue, ` to ${layer.file} or envs/${BASE_FILE}`) }];
   }
-  return [{ ...where, field: fieldPath(pathKeys), value: issue.input, message: describe(issue) }];
-}
-
-function describe(issue: $ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `has the wrong type — expected ${issue.expected}`;
-    case 'too_small':
-    case 'too_big':
-    case 'invalid_format':
-    case 'custom':
-    case 'invalid_union':
-    case 'invalid_value':
-    default:
-      return issue.message.startsWith('Invalid') ? `is invalid — ${issue.message}` : issue.message;
-  }
+  return [{ ...where, field: fieldPath(pathKeys), value: issue.input, message: issueMessage(issue) }];
 }
 
 /** Finds the line of a field: in the environment file if it is set there, else in the base, else its nearest parent. */
