@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type EnvironmentConfig } from '@platform/config';
-import { deployRoleArn, oidcProviderArn, repositoryName, workloadRoleName } from '@platform/naming';
+import { oidcProviderArn, repositoryUrl, workloadRoleArn as namedWorkloadRoleArn } from '@platform/naming';
 import { addHelmProvider, EnvironmentStack } from '@platform/stack-factory';
 import { TerraformOutput } from 'cdktf';
 import { type Construct } from 'constructs';
-// @platform/gitops-module and @platform/helm-release-module once the workspace links them.
 import { GitOpsObjects, SecretStoreRole, type GitOpsService } from '@platform/gitops-module';
 import {
   argoCdChart,
@@ -41,12 +40,12 @@ export interface PlatformOutputs {
  * stack's state: the platform stack plans on its own, in any order (see docs/gitops.md).
  */
 export function workloadRoleArn(env: EnvironmentConfig, service: string): string {
-  return deployRoleArn(env.aws.accountId, workloadRoleName(service, env.name));
+  return namedWorkloadRoleArn(env.aws.accountId, service, env.name);
 }
 
 /** URL of a service's ECR repository (created by ServicesStack), without a tag. */
 export function imageRepositoryUrl(env: EnvironmentConfig, service: string): string {
-  return `${env.aws.accountId}.dkr.ecr.${env.aws.region}.amazonaws.com/${repositoryName(service, env.name)}`;
+  return repositoryUrl(env.aws.accountId, env.aws.region, service, env.name);
 }
 
 /** The services of an environment file as the GitOps objects see them. */

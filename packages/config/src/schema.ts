@@ -16,7 +16,8 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 const SERVICE_NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const K8S_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
-const S3_BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// 3–56 characters: the backup bucket appends "-backup" and S3 allows 63.
+const S3_BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,54}[a-z0-9]$/;
 const TAG_VALUE = /^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u;
 
 export const awsRegion = z.string().regex(AWS_REGION, 'is not an AWS region — use a region code such as "eu-west-1"');
@@ -182,7 +183,7 @@ export const environmentSchema = z.strictObject({
   state: z.strictObject({
     bucket: z
       .string()
-      .regex(S3_BUCKET, 'is not an S3 bucket name — use 3–63 lower-case letters, digits, dots and hyphens'),
+      .regex(S3_BUCKET, 'is not a state bucket name — use 3–56 lower-case letters, digits, dots and hyphens (the backup bucket appends "-backup")'),
     region: awsRegion,
     /** DynamoDB table for state locking; omit only when `useLockfile` is on. */
     lockTable: z

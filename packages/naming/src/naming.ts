@@ -33,9 +33,24 @@ export function stateKey(env: string, stack: string): string {
   return `${env}/${stack}.tfstate`;
 }
 
+/** ARN of an IAM role (default path) in an account. */
+export function roleArn(accountId: string, roleName: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
 /** ARN of the role Terraform assumes in an environment's account. */
 export function deployRoleArn(accountId: string, roleName: string, partition = 'aws'): string {
-  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+  return roleArn(accountId, roleName, partition);
+}
+
+/** ARN of a service's IRSA workload role (`workloadRoleName`), known without reading any state. */
+export function workloadRoleArn(accountId: string, service: string, env: string, partition = 'aws'): string {
+  return roleArn(accountId, workloadRoleName(service, env), partition);
+}
+
+/** URL of a service's ECR repository (`repositoryName`), without a tag. */
+export function repositoryUrl(accountId: string, region: string, service: string, env: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com/${repositoryName(service, env)}`;
 }
 
 /** ARN of an EKS cluster's IAM OIDC provider, from its issuer (`oidc.eks.<region>.amazonaws.com/id/<ID>`). */
