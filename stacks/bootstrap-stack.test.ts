@@ -139,13 +139,14 @@ describe('BootstrapStack', () => {
         region: 'eu-west-1',
         allowed_account_ids: ['333333333333'],
         assume_role: [
-          { role_arn: 'arn:aws:iam::333333333333:role/platform-terraform', session_name: 'terraform-prod-bootstrap' },
+          { role_arn: '${var.aws_role_arn}', session_name: 'terraform-prod-bootstrap' },
         ],
         default_tags: [
           { tags: { Environment: 'prod', Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-4100-PROD' } },
         ],
       },
     ]);
+    expect(json.variable).toMatchObject({ aws_role_arn: { default: 'arn:aws:iam::333333333333:role/platform-terraform' } });
   });
 
   test('GIVEN a state region other than the workload region WHEN synthesized THEN the bucket and its provider are in the state region', () => {

@@ -48,10 +48,12 @@ describe('EnvironmentStack (the stack factory)', () => {
       {
         region: 'eu-west-1',
         allowed_account_ids: ['333333333333'],
-        assume_role: [{ role_arn: 'arn:aws:iam::333333333333:role/platform-terraform', session_name: 'terraform-prod-probe' }],
+        assume_role: [{ role_arn: '${var.aws_role_arn}', session_name: 'terraform-prod-probe' }],
         default_tags: [{ tags: { Environment: 'prod', Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-4100-PROD' } }],
       },
     ]);
+    // The role is a variable defaulting to the deploy role (CI plans set it empty: see aws-role.test.ts).
+    expect(json.variable).toMatchObject({ aws_role_arn: { type: 'string', default: 'arn:aws:iam::333333333333:role/platform-terraform', nullable: false } });
     expect(requiredTags(env)).toEqual({ Environment: 'prod', Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-4100-PROD' });
   });
 

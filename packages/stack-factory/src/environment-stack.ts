@@ -1,7 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { type EnvironmentConfig } from '@platform/config';
 import { deployRoleArn, stackId, stateKey } from '@platform/naming';
-import { S3Backend, TerraformStack, type S3BackendConfig } from 'cdktf';
+import { S3Backend, TerraformStack, TerraformVariable, type S3BackendConfig } from 'cdktf';
 import { type Construct } from 'constructs';
 
 /** The four tags every resource carries, through the AWS provider's `default_tags`. */
@@ -79,6 +79,33 @@ export function addStateBackend(
   return { bucket: backendOverrides.bucket ?? location.bucket, key: backendOverrides.key ?? location.key, region: location.region };
 }
 
+/** Name of the Terraform variable that picks the role the AWS provider (and the EKS token) assumes. */
+export const AWS_ROLE_VARIABLE = 'aws_role_arn';
+
+/**
+ * The role Terraform assumes in the environment's account, as a variable whose default is the deploy
+ * role. Applies use the default. Pull-request plans and drift checks set `TF_VAR_aws_role_arn=""`:
+ * the provider then assumes nothing and runs as the caller — CI's read-only plan role from GitHub
+ * OIDC — so a plan can never write. Any other value must be a role in the environment's account.
+ */
+export function awsRoleVariable(stack: TerraformStack, env: EnvironmentConfig): TerraformVariable {
+  const existing = stack.node.tryFindChild(AWS_ROLE_VARIABLE);
+  if (existing instanceof TerraformVariable) return existing;
+  const prefix = `arn:aws:iam::${env.aws.accountId}:role/`;
+  return new TerraformVariable(stack, AWS_ROLE_VARIABLE, {
+    type: 'string',
+    default: deployRoleArn(env.aws.accountId, env.aws.deployRoleName),
+    nullable: false,
+    description: 'Role Terraform assumes in the account (default: the deploy role). Empty: use the caller credentials as they are (read-only CI plans).',
+    validation: [
+      {
+        condition: `\${var.${AWS_ROLE_VARIABLE} == "" || startswith(var.${AWS_ROLE_VARIABLE}, "${prefix}")}`,
+        errorMessage: `aws_role_arn must be empty or a role in account ${env.aws.accountId} (${prefix}<name>).`,
+      },
+    ],
+  });
+}
+
 /**
  * Gives `stack` the environment's AWS provider: the deploy role assumed, only the environment's
  * account allowed, the required tags as default tags. Returns undefined when the factory options omit it.
@@ -94,10 +121,11 @@ export function addAwsProvider(
   } = {}
 ): AwsProvider | undefined {
   if (stackFactoryOptions(stack).omitAwsProvider) return undefined;
+  const role = awsRoleVariable(stack, env);
   return new AwsProvider(stack, 'aws', {
     region: options.region ?? env.aws.region,
     allowedAccountIds: [env.aws.accountId],
-    assumeRole: [{ roleArn: deployRoleArn(env.aws.accountId, env.aws.deployRoleName), sessionName: `terraform-${stack.node.id}` }],
+    assumeRole: [{ roleArn: role.stringValue, sessionName: `terraform-${stack.node.id}` }],
     defaultTags: [{ tags: { ...(options.tags ?? requiredTags(env)) } }],
   });
 }

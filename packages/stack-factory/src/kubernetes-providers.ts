@@ -1,34 +1,24 @@
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { type EnvironmentConfig } from '@platform/config';
-import { deployRoleArn } from '@platform/naming';
-import { Fn } from 'cdktf';
-import { type EnvironmentStack } from './environment-stack';
+import { Fn, Token } from 'cdktf';
+import { AWS_ROLE_VARIABLE, awsRoleVariable, type EnvironmentStack } from './environment-stack';
 
 /** Exec credential API version that `aws eks get-token` prints. */
 export const EKS_EXEC_API_VERSION = 'client.authentication.k8s.io/v1beta1';
 
 /**
  * The command the providers run for a short-lived cluster token: `aws eks get-token` for the
- * environment's cluster, as the deploy role Terraform itself assumes. No static credential or
+ * environment's cluster, as the role Terraform itself assumes (`aws_role_arn`; none when it is empty). No static credential or
  * kubeconfig is ever written to the configuration or the state.
  */
 export function eksTokenCommand(env: EnvironmentConfig): { readonly command: string; readonly args: string[] } {
-  return {
-    command: 'aws',
-    args: [
-      'eks',
-      'get-token',
-      '--cluster-name',
-      env.cluster.name,
-      '--region',
-      env.aws.region,
-      '--role-arn',
-      deployRoleArn(env.aws.accountId, env.aws.deployRoleName),
-      '--output',
-      'json',
-    ],
-  };
+  const base = ['eks', 'get-token', '--cluster-name', env.cluster.name, '--region', env.aws.region, '--output', 'json'];
+  // `--role-arn` only when a role is to be assumed: the same variable as the AWS provider's assume_role.
+  // Written as a Terraform expression (cdktf's Op renders "" and 0 literals as `undefined`).
+  const role = `var.${AWS_ROLE_VARIABLE}`;
+  const args = Token.asList(`\${concat(${JSON.stringify(base)}, ${role} == "" ? [] : ["--role-arn", ${role}])}`);
+  return { command: 'aws', args };
 }
 
 const helmProviders = new WeakMap<EnvironmentStack, HelmProvider>();
@@ -48,6 +38,7 @@ export function addHelmProvider(stack: EnvironmentStack): HelmProvider {
   }
   const env = stack.env;
   const cluster = new DataAwsEksCluster(stack, 'eks_cluster', { name: env.cluster.name });
+  awsRoleVariable(stack, env); // the variable the token command refers to
   const { command, args } = eksTokenCommand(env);
   const provider = new HelmProvider(stack, 'helm', {
     kubernetes: {

@@ -76,7 +76,7 @@ describe('state-buckets', () => {
       );
       const { code, err } = run(['--env-dir', dir]);
       expect(code).toBe(1);
-      expect(err).toMatch(/dev\.yaml:\d+: state\.bucket "Not_A_Bucket" is not an S3 bucket name/);
+      expect(err).toMatch(/dev\.yaml:\d+: state\.bucket "Not_A_Bucket" is not a state bucket name/);
       expect(err).not.toMatch(/^\s+at /m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
