@@ -126,6 +126,8 @@ describe('pr.yml', () => {
     expect(usesOf(plan, 'aws-actions/configure-aws-credentials')[0]!.with!['role-to-assume']).toBe('${{ fromJSON(vars.AWS_PLAN_ROLE_ARNS)[matrix.environment] }}');
     expect(runs(plan)).toMatch(/npx platform plan .*"\$\{stacks\[@\]\}"/);
     expect(usesOf(plan, 'actions/upload-artifact')[0]!.with).toMatchObject({ path: 'cdktf.out/stacks/*/plan.json' });
+    // Read-only: the providers assume no further role (aws_role_arn empty), so the plan runs as the plan role.
+    expect(plan.steps.find((s) => /npx platform plan/.test(s.run ?? ''))!.env).toMatchObject({ TF_VAR_aws_role_arn: '' });
   });
 
   test('GIVEN the comment job THEN it renders with `platform comment` and upserts by the hidden marker, with only pull-requests: write', () => {
@@ -188,7 +190,7 @@ describe('drift.yml and state-backup.yml', () => {
     const job = drift.jobs.drift!;
     const step = job.steps.find((s) => /npx platform drift/.test(s.run ?? ''))!;
     expect(step.run).toMatch(/--markdown drift\.md --json drift\.json/);
-    expect(step.env).toMatchObject({ SLACK_WEBHOOK_URL: '${{ secrets.SLACK_WEBHOOK_URL }}' });
+    expect(step.env).toMatchObject({ SLACK_WEBHOOK_URL: '${{ secrets.SLACK_WEBHOOK_URL }}', TF_VAR_aws_role_arn: '' });
     expect(step.run).not.toMatch(/\|\||; *true|exit 0/);
   });
 
