@@ -4,22 +4,14 @@ import * as path from 'node:path';
 import { driftReport, slackPayload, type DriftJson, type SlackBlock, type SlackPayload } from '@platform/plan-report';
 import { type Command } from 'commander';
 import { EXIT, reportError, UsageError } from '../errors';
-import { DEFAULT_PARALLEL, MAX_PARALLEL, parseParallel } from '../lib/options';
-import { createProgress, progressMode, type ProgressMode } from '../lib/progress';
-import { resolveTerraformBinary, type Runner } from '../lib/runner';
+import { DEFAULT_PARALLEL, MAX_PARALLEL, parseParallel, type EngineCommandOptions } from '../lib/options';
+import { createProgress, progressMode } from '../lib/progress';
+import { resolveTerraformBinary } from '../lib/runner';
 import { formatOutcomes, planStacks, type StackOutcome } from '../lib/stack-plan';
 import { listStacks, selectStacks } from '../lib/stacks';
 import { writeLogs } from './plan';
 
-export interface DriftOptions {
-  /** Stack ids to check. @default - every stack in the output */
-  readonly stacks?: readonly string[];
-  /** Only stacks of these environments. */
-  readonly envs?: readonly string[];
-  /** @default cdktf.out */
-  readonly outdir?: string;
-  /** @default 4 */
-  readonly parallel?: string | number;
+export interface DriftOptions extends EngineCommandOptions {
   /** Write the Markdown report here (else it goes to stdout after the table). */
   readonly markdown?: string;
   /** Write the JSON report here. */
@@ -30,12 +22,6 @@ export interface DriftOptions {
   readonly runUrl?: string;
   /** Never post to Slack, even when SLACK_WEBHOOK_URL is set. */
   readonly noSlack?: boolean;
-  readonly verbose?: boolean;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly runner?: Runner;
-  readonly progress?: ProgressMode;
-  readonly write?: (line: string) => void;
-  readonly writeErr?: (line: string) => void;
   /** How the Slack payload is sent. @default - an HTTPS POST with fetch */
   readonly post?: (url: string, payload: SlackPayload) => Promise<void>;
 }

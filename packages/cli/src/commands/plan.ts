@@ -1,34 +1,18 @@
 import { type Command } from 'commander';
 import { EXIT, reportError, UsageError } from '../errors';
-import { parseParallel, DEFAULT_PARALLEL, MAX_PARALLEL } from '../lib/options';
-import { createProgress, progressMode, type ProgressMode } from '../lib/progress';
-import { resolveTerraformBinary, type Runner } from '../lib/runner';
+import { parseParallel, DEFAULT_PARALLEL, MAX_PARALLEL, type EngineCommandOptions } from '../lib/options';
+import { createProgress, progressMode } from '../lib/progress';
+import { resolveTerraformBinary } from '../lib/runner';
 import { exitCodeOf, formatOutcomes, planStacks, type StackOutcome } from '../lib/stack-plan';
 import { listStacks, selectStacks } from '../lib/stacks';
 import { computeAffected } from './affected';
 
-export interface PlanOptions {
-  /** Stack ids to plan. @default - every stack in the output (or the affected ones) */
-  readonly stacks?: readonly string[];
-  /** Only stacks of these environments. */
-  readonly envs?: readonly string[];
-  /** Synthesized output. @default cdktf.out */
-  readonly outdir?: string;
+export interface PlanOptions extends EngineCommandOptions {
   /** Plan only the stacks `platform affected` finds against `base`. */
   readonly affected?: boolean;
   readonly base?: string;
   /** Repository folder `--affected` compares in. @default - process.cwd() */
   readonly cwd?: string;
-  /** @default 4 */
-  readonly parallel?: string | number;
-  /** Print every step's output when a stack finishes. */
-  readonly verbose?: boolean;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly runner?: Runner;
-  /** @default - `tty` at an interactive terminal, else `plain` */
-  readonly progress?: ProgressMode;
-  readonly write?: (line: string) => void;
-  readonly writeErr?: (line: string) => void;
 }
 
 /**

@@ -1,4 +1,28 @@
 import { UsageError } from '../errors';
+import { type ProgressMode } from './progress';
+import { type Runner } from './runner';
+
+/** What every command that runs the engine over several stacks accepts (plan, drift). */
+export interface EngineCommandOptions {
+  /** Stack ids to work on. @default - every stack in the output */
+  readonly stacks?: readonly string[];
+  /** Only stacks of these environments. */
+  readonly envs?: readonly string[];
+  /** Synthesized output. @default cdktf.out */
+  readonly outdir?: string;
+  /** How many stacks run at once. @default 4 */
+  readonly parallel?: string | number;
+  /** Print every step's output when a stack finishes. */
+  readonly verbose?: boolean;
+  /** Environment of the engine. @default - process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How the engine is run (tests inject a scripted engine). */
+  readonly runner?: Runner;
+  /** @default - `tty` at an interactive terminal, else `plain` */
+  readonly progress?: ProgressMode;
+  readonly write?: (line: string) => void;
+  readonly writeErr?: (line: string) => void;
+}
 
 /** Highest `--parallel`: each engine process holds a provider plugin of a few hundred MiB. */
 export const MAX_PARALLEL = 32;
