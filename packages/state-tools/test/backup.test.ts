@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stateBackupBucketName } from '@platform/naming';
-import { environmentFixture } from '@platform/testing';
-import { startMoto, type MotoServer } from '@platform/testing';
-import { tofu, tofuOk } from '@platform/testing';
+import { environmentFixture, type MotoServer, startMoto, tofu, tofuOk } from '@platform/testing';
 import { stateBuckets } from '../src/state-buckets';
 import {
   aws,

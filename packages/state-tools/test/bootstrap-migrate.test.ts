@@ -8,10 +8,8 @@ import {
   LOCAL_STATE_DIR,
   type BootstrapBackend,
 } from '@platform/stacks/bootstrap-stack';
-import { environmentFixture } from '@platform/testing';
+import { environmentFixture, type MotoServer, startMoto, tofuOk } from '@platform/testing';
 import { DataResource } from 'cdktf';
-import { startMoto, type MotoServer } from '@platform/testing';
-import { tofuOk } from '@platform/testing';
 import { aws, createBackend, listKeys, motoFactoryOptions, readState, synthStacks, type StateFile } from './harness';
 
 // The real dev environment: its bucket and lock table are what the bootstrap creates and moves into.

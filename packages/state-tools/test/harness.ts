@@ -13,11 +13,9 @@ import {
   synthesizeAtomically,
   type StackFactoryOptions,
 } from '@platform/stack-factory';
-import { repoRoot } from '@platform/testing';
+import { type MotoServer, repoRoot, tofuOk, type TofuOptions } from '@platform/testing';
 import { DataResource, type App } from 'cdktf';
 import { type Construct } from 'constructs';
-import { type MotoServer } from '@platform/testing';
-import { tofuOk, type TofuOptions } from '@platform/testing';
 
 /** The Python of `.tools/venv` (boto3 comes with moto). */
 export const PYTHON = path.join(repoRoot, '.tools', 'venv', 'bin', 'python');

@@ -1,9 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { environmentFixture } from '@platform/testing';
-import { startMoto, type MotoServer } from '@platform/testing';
-import { startTofu, tofu, tofuOk, type TofuResult } from '@platform/testing';
+import { environmentFixture, type MotoServer, startMoto, startTofu, tofu, tofuOk, type TofuResult } from '@platform/testing';
 import {
   aws,
   createBackend,

@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type EnvironmentConfig } from '@platform/config';
 import { EnvironmentStack } from '@platform/stack-factory';
-import { environmentFixture } from '@platform/testing';
+import { environmentFixture, type MotoServer, startMoto, tofuOk } from '@platform/testing';
 import { DataResource, type TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { startMoto, type MotoServer } from '@platform/testing';
-import { tofuOk } from '@platform/testing';
 import { createBackend, motoFactoryOptions, synthStacks } from './harness';
 
 const env = environmentFixture(
