@@ -81,3 +81,25 @@ export function stateBackupBucketName(stateBucket: string): string {
 export function stateKmsKeyAlias(stateBucket: string): string {
   return `alias/terraform-state/${stateBucket.replace(/\./g, '-')}`;
 }
+
+/**
+ * What a CI identity is for. Each purpose is its own IAM role in the environment's account, trusted by
+ * exactly one GitHub OIDC subject (see modules/ci-identity):
+ * - `pr-plan`: plans pull requests (read-only, trusted by `repo:<org>/<repo>:pull_request`);
+ * - `plan`:    plans the merged commit before an approval (trusted by the main-only `<env>-plan` GitHub environment);
+ * - `apply`:   applies one environment (trusted by the `<env>` GitHub environment);
+ * - `drift`:   nightly drift detection (read-only, trusted by the `<env>-drift` GitHub environment);
+ * - `backup`:  daily state backup (reads state, writes the backup bucket; trusted by `<env>-backup`).
+ */
+export const CI_ROLE_PURPOSES = ['pr-plan', 'plan', 'apply', 'drift', 'backup'] as const;
+export type CiRolePurpose = (typeof CI_ROLE_PURPOSES)[number];
+
+/** IAM role name of one CI identity of an environment, e.g. `platform-ci-<env>-pr-plan`. */
+export function ciRoleName(env: string, purpose: CiRolePurpose): string {
+  return `platform-ci-${env}-${purpose}`;
+}
+
+/** ARN of one CI identity of an environment (`ciRoleName`), known without reading any state. */
+export function ciRoleArn(accountId: string, env: string, purpose: CiRolePurpose, partition = 'aws'): string {
+  return roleArn(accountId, ciRoleName(env, purpose), partition);
+}
