@@ -131,7 +131,25 @@ export const serviceSchema = z.strictObject({
   secrets: z.array(serviceSecretSchema).max(20, 'lists more than 20 Secrets — the service chart mounts at most 20').optional(),
 });
 
+/** GitHub `<org>/<repo>`: the exact subject prefix the CI roles trust (no wildcards). */
+const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+/** Where CI runs: the repository whose GitHub Actions OIDC tokens the CI roles trust (modules/ci-identity). */
+export const githubSchema = z.strictObject({
+  /** `<org>/<repo>` of this repository, e.g. "acme-platform/platform-infra"; the CI roles trust `repo:<org>/<repo>:…` exactly. */
+  repository: z
+    .string()
+    .regex(GITHUB_REPOSITORY, 'is not a GitHub repository — use "<org>/<repo>", e.g. "acme-platform/platform-infra" (no wildcards, no URL)'),
+  /**
+   * The account's IAM OIDC provider for token.actions.githubusercontent.com: `create` it with the
+   * bootstrap, or `lookup` the one the account baseline already owns (one provider per URL per account).
+   */
+  oidcProvider: z.enum(['create', 'lookup'], { error: 'must be "create" (the bootstrap creates it) or "lookup" (the account baseline owns it)' }),
+});
+
 export const environmentSchema = z.strictObject({
+  /** Where CI runs (see githubSchema). */
+  github: githubSchema,
   aws: z.strictObject({
     accountId: z
       .string()

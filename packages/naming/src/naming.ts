@@ -103,3 +103,17 @@ export function ciRoleName(env: string, purpose: CiRolePurpose): string {
 export function ciRoleArn(accountId: string, env: string, purpose: CiRolePurpose, partition = 'aws'): string {
   return roleArn(accountId, ciRoleName(env, purpose), partition);
 }
+
+/**
+ * Managed policy that is the permissions boundary of every IAM role an environment's CI apply role may
+ * create (workload and controller roles), e.g. `platform-ci-<env>-workload-boundary`: the apply role can
+ * create roles only with it attached, so it cannot mint a role wider than the workloads need.
+ */
+export function workloadBoundaryPolicyName(env: string): string {
+  return `platform-ci-${env}-workload-boundary`;
+}
+
+/** ARN of the environment's workload permissions boundary (`workloadBoundaryPolicyName`). */
+export function workloadBoundaryPolicyArn(accountId: string, env: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:policy/${workloadBoundaryPolicyName(env)}`;
+}
