@@ -164,6 +164,51 @@ describe('BootstrapStack', () => {
     expect(json.terraform?.backend).not.toHaveProperty('s3.dynamodb_table');
   });
 
+  describe('GIVEN the CI identity baseline (applied once with the state bootstrap)', () => {
+    test('WHEN the real environments are synthesized THEN each bootstrap stack holds the five CI roles of every environment in its bucket, trusting envs/_base.yaml github.repository exactly', () => {
+      for (const target of bootstrapTargets(envs)) {
+        const { stack, json } = bootstrap(target.members as EnvironmentConfig[], { backend: 's3' });
+        for (const env of target.members) {
+          const roles = stack.ciIdentity.roles.get(env.name)!;
+          expect(Object.keys(roles).sort()).toEqual(['apply', 'backup', 'drift', 'plan', 'pr-plan']);
+          expect(roles['pr-plan'].subject).toBe(`repo:${env.github.repository}:pull_request`);
+          expect(roles.apply.subject).toBe(`repo:${env.github.repository}:environment:${env.name}`);
+          expect(roles.plan.subject).toBe(`repo:${env.github.repository}:environment:${env.name}-plan`);
+          expect(json).toHaveResourceDeep('aws_iam_role', { name: `platform-ci-${env.name}-pr-plan`, max_session_duration: 3600 });
+        }
+        expect(json).toHaveResourceDeep('aws_iam_openid_connect_provider', { url: 'https://token.actions.githubusercontent.com' });
+      }
+    });
+
+    test('WHEN the state key exists THEN the CI roles may decrypt with that key only (by reference, not a guessed ARN)', () => {
+      const { json } = bootstrap(environmentFixture('dev'), { backend: 's3' });
+      const docs = json.data?.aws_iam_policy_document ?? {};
+      const prPlan = Object.entries(docs).find(([id]) => /pr-plan_PermissionsDocument/.test(id))![1] as { statement: Array<Record<string, unknown>> };
+      expect(prPlan.statement.find((st) => st.sid === 'DenyDecryptOutsideStateKey')).toMatchObject({
+        not_resources: [expect.stringMatching(/^\$\{aws_kms_key\.StateBackend_Key_/)],
+      });
+    });
+
+    test('WHEN two buckets in one account both create the GitHub OIDC provider THEN a ConfigError asks for lookup; with lookup the second reads it', () => {
+      const dev = environmentFixture('dev');
+      const other = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' } }, 'other');
+      expect(() => bootstrapTargets([dev, other])).toThrow(
+        /envs\/other\.yaml: github\.oidcProvider "create" would create a second GitHub OIDC provider in account 111111111111 \(envs\/dev\.yaml creates it\) — set github\.oidcProvider: lookup here/,
+      );
+      const lookup = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' }, github: { oidcProvider: 'lookup' } }, 'other');
+      const targets = bootstrapTargets([dev, lookup]);
+      const json = synthJson(new BootstrapStack(new App(), targets.find((t) => t.owner.name === 'other')!, { backend: 's3' }));
+      expect(json).toHaveNoResource('aws_iam_openid_connect_provider');
+      expect(json).toHaveDataSourceDeep('aws_iam_openid_connect_provider', { url: 'https://token.actions.githubusercontent.com' });
+    });
+
+    test('WHEN environments sharing a bucket name different repositories THEN the disagreement is reported', () => {
+      const dev = environmentFixture('dev');
+      const mirror = environmentFixture('dev', { github: { repository: 'someone-else/fork' } }, 'mirror');
+      expect(() => bootstrapTargets([dev, mirror])).toThrow(/envs\/mirror\.yaml: github\.repository "someone-else\/fork" differs from envs\/dev\.yaml \("acme-platform\/platform-infra"\)/);
+    });
+  });
+
   describe('bootstrapTargets', () => {
     const dev = environmentFixture('dev');
     const sharedBucket = { state: { bucket: dev.state.bucket } };
