@@ -31,13 +31,16 @@ describe('aws_role_arn (the role the AWS provider and the EKS token assume)', ()
     return JSON.parse(shown.stdout) as { role: { value: string }; token_args: { value: string[] } };
   };
 
-  test('GIVEN no override (applies) THEN the deploy role is assumed by the provider and the token command', async () => {
+  // The default is the deploy role: the break-glass path for people (an administrator's run, the bootstrap).
+  test('GIVEN no override (a person, break-glass) THEN the deploy role is assumed by the provider and the token command', async () => {
     const out = await outputs({});
     expect(out.role.value).toBe('arn:aws:iam::111111111111:role/platform-terraform');
     expect(out.token_args.value).toEqual(['eks', 'get-token', '--cluster-name', 'platform-dev', '--region', 'eu-west-1', '--output', 'json', '--role-arn', 'arn:aws:iam::111111111111:role/platform-terraform']);
   });
 
-  test('GIVEN TF_VAR_aws_role_arn="" (read-only CI plans) THEN no role is assumed anywhere', async () => {
+  // Every CI job sets it empty (asserted for every workflow in packages/cli/src/workflows.test.ts): the job
+  // runs as its own OIDC role (platform-ci-<env>-<purpose>) and never chains into another role.
+  test('GIVEN TF_VAR_aws_role_arn="" (every CI job) THEN no role is assumed anywhere: the job runs as its own OIDC role', async () => {
     const out = await outputs({ TF_VAR_aws_role_arn: '' });
     expect(out.role.value).toBe('');
     expect(out.token_args.value).not.toContain('--role-arn');
