@@ -161,7 +161,7 @@ describe('CiIdentity', () => {
         Effect: 'Allow',
         Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'],
         Resource: [`arn:aws:iam::${ACCOUNT}:role/*-betaenv-workload`, `arn:aws:iam::${ACCOUNT}:role/external-secrets-betaenv-irsa`],
-        Condition: { StringEquals: { 'iam:PermissionsBoundary': [`arn:aws:iam::${ACCOUNT}:policy/platform-ci-betaenv-workload-boundary`] } },
+        Condition: { ArnEquals: { 'iam:PermissionsBoundary': [`arn:aws:iam::${ACCOUNT}:policy/platform-ci-betaenv-workload-boundary`] } },
       });
       const iam = allowed(role).flatMap((s) => (s.Action ?? []).filter((a) => a.startsWith('iam:')).map((a) => [a, s.Resource]));
       for (const [, resources] of iam) {

@@ -18,8 +18,8 @@ import { type CiEnvironmentProps, type CiStateProps } from './props';
  * Scoping, and where AWS does not allow it (docs/pr-flow.md "Roles" lists the same):
  * - ECR repositories `<service>-<env>`, log groups `/platform/<env>/…`, IAM roles `<service>-<env>-workload`
  *   and `external-secrets-<env>-irsa`, the environment's hosted zone and cluster: by name/ARN.
- * - `logs:DescribeLogGroups` is authorized on `log-group:*` only (AWS lists groups account-wide); it
- *   returns metadata (names, retention, KMS key), never log events.
+ * - `logs:DescribeLogGroups` is authorized on `*` only (AWS lists groups account-wide); it returns
+ *   metadata (names, retention, KMS key), never log events.
  * - `route53:GetChange` has no zone in its ARN (`change/*`); it returns only a change's status.
  * - Route53 record changes are limited by condition to the zone's names and to the A/AAAA/CNAME types.
  * - The state bucket's `ListBucket` is limited by the `s3:prefix` condition to `<env>/`.
@@ -59,7 +59,6 @@ export interface ScopeArns {
   readonly backupBucket: string;
   readonly repositories: string;
   readonly logGroups: string;
-  readonly logGroupsAll: string;
   readonly workloadRoles: readonly string[];
   readonly boundary: string;
   readonly zone: string;
@@ -85,7 +84,6 @@ export function scopeArns(env: CiEnvironmentProps, state: CiStateProps, partitio
     backupBucket: `arn:${partition}:s3:::${state.backupBucketName || stateBackupBucketName(state.bucketName)}`,
     repositories: `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName('*', name)}`,
     logGroups: `arn:${partition}:logs:${region}:${account}:log-group:${logGroupName('*', name)}`,
-    logGroupsAll: `arn:${partition}:logs:${region}:${account}:log-group:*`,
     workloadRoles: [
       `arn:${partition}:iam::${account}:role/${workloadRoleName('*', name)}`,
       `arn:${partition}:iam::${account}:role/${resourceName('external-secrets', name, 'irsa')}`,
@@ -124,7 +122,7 @@ function stateRead(s: ScopeArns): Statement[] {
       ? [
           {
             sid: 'StateLockTableReadOwnEntries',
-            actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem'],
+            actions: ['dynamodb:GetItem'],
             resources: [s.lockTable],
             condition: [{ test: 'ForAllValues:StringLike', variable: 'dynamodb:LeadingKeys', values: [`${s.stateBucket.replace(/^arn:[^:]+:s3:::/, '')}/${s.env}/*`] }],
           },
@@ -189,7 +187,8 @@ function awsRead(s: ScopeArns): Statement[] {
       actions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'],
       resources: [...s.workloadRoles],
     },
-    { sid: 'LogsDescribeGroups', actions: ['logs:DescribeLogGroups'], resources: [s.logGroupsAll] },
+    // AWS authorizes DescribeLogGroups only on "*" (IAM-002's allow-list says why).
+    { sid: 'LogsDescribeGroups', actions: ['logs:DescribeLogGroups'], resources: ['*'] },
     { sid: 'LogsReadOwnGroupTags', actions: ['logs:ListTagsForResource', 'logs:ListTagsLogGroup'], resources: [s.logGroups] },
     {
       sid: 'Route53ReadOwnZone',
@@ -289,7 +288,7 @@ function awsManage(s: ScopeArns): Statement[] {
       sid: 'IamCreateWorkloadRolesWithinBoundary',
       actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'],
       resources: [...s.workloadRoles],
-      condition: [{ test: 'StringEquals', variable: 'iam:PermissionsBoundary', values: [s.boundary] }],
+      condition: [{ test: 'ArnEquals', variable: 'iam:PermissionsBoundary', values: [s.boundary] }],
     },
     {
       sid: 'IamMaintainWorkloadRoles',

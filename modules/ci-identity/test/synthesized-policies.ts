@@ -18,7 +18,7 @@ export interface IamStatement {
   NotAction?: string[];
   Resource?: string[];
   NotResource?: string[];
-  Principal?: Record<string, string[]>;
+  Principal?: Record<string, string[]> | '*';
   Condition?: Record<string, Record<string, string[]>>;
 }
 export interface IamPolicy {
@@ -73,9 +73,11 @@ export function renderPolicyDocument(body: Block, placeholders = true): IamPolic
       if (s.resources !== undefined) out.Resource = list(s.resources).map(fix);
       if (s.not_resources !== undefined) out.NotResource = list(s.not_resources).map(fix);
       const principals = (s.principals ?? []) as Block[];
-      if (principals.length > 0) {
-        out.Principal = {};
-        for (const p of principals) (out.Principal[String(p.type)] ??= []).push(...list(p.identifiers).map(fix));
+      if (principals.some((p) => p.type === '*')) out.Principal = '*';
+      else if (principals.length > 0) {
+        const byType: Record<string, string[]> = {};
+        for (const p of principals) (byType[String(p.type)] ??= []).push(...list(p.identifiers).map(fix));
+        out.Principal = byType;
       }
       const conditions = (s.condition ?? []) as Block[];
       if (conditions.length > 0) {
@@ -92,6 +94,30 @@ export function renderPolicyDocument(body: Block, placeholders = true): IamPolic
 
 const DOC_REF = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/;
 const ROLE_REF = /^\$\{aws_iam_role\.([\w-]+)\.(name|id)\}$/;
+
+/**
+ * The policy as the data source's `json` attribute writes it: single-element lists collapse to a
+ * string (Action, Resource, condition values), `Principal: "*"` stays a string. What linters expect.
+ */
+export function asProviderJson(policy: IamPolicy): unknown {
+  const one = (v: string[]) => (v.length === 1 ? v[0] : v);
+  return {
+    Version: policy.Version,
+    Statement: policy.Statement.map((s) => {
+      const out: Record<string, unknown> = {};
+      if (s.Sid !== undefined) out.Sid = s.Sid;
+      out.Effect = s.Effect;
+      for (const key of ['Action', 'NotAction', 'Resource', 'NotResource'] as const) if (s[key]) out[key] = one(s[key]!);
+      if (s.Principal !== undefined) out.Principal = s.Principal === '*' ? '*' : Object.fromEntries(Object.entries(s.Principal).map(([k, v]) => [k, one(v)]));
+      if (s.Condition) {
+        out.Condition = Object.fromEntries(
+          Object.entries(s.Condition).map(([op, vars]) => [op, Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, one(v)]))]),
+        );
+      }
+      return out;
+    }),
+  };
+}
 
 /** Every `aws_iam_policy_document` of a stack, rendered, by logical id. */
 export function policyDocumentsOf(json: SynthesizedStack, placeholders = true): Map<string, IamPolicy> {

@@ -8,6 +8,7 @@ import { type Finding, type PolicyContext, type Rule } from '../types';
 export const WILDCARD_RESOURCE_ALLOW_LIST: Readonly<Record<string, string>> = {
   'ecr:GetAuthorizationToken': 'registry-wide token; the action has no resource-level permissions',
   'sts:GetCallerIdentity': 'identity check; the action has no resource-level permissions',
+  'logs:DescribeLogGroups': 'AWS authorizes listing log groups only on "*"; it returns metadata (names, retention), never log events',
 };
 
 interface Statement {
