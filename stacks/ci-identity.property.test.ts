@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { CI_ROLE_PURPOSES, ciRoleName } from '@platform/naming';
 import { repoRoot, synthJson } from '@platform/testing';
+import { githubSubject } from '@platform/ci-identity-module';
 import { rolesOf, trustSubjects, type IamStatement, type SynthesizedRole } from '@platform/ci-identity-module/test/synthesized-policies';
 import { App, TerraformStack } from 'cdktf';
 import { parse, stringify } from 'yaml';
@@ -82,6 +83,21 @@ describe('IAM properties of the whole synthesized app', () => {
     expect(github.filter(isPullRequestTrusted).map((r) => r.name).sort()).toEqual(envs.map((e) => ciRoleName(e.name, 'pr-plan')).sort());
     for (const r of github.filter((x) => !isPullRequestTrusted(x))) {
       expect(trustSubjects(r.trust.Statement[0]!)[0]!.values[0]).toMatch(/^repo:[^:]+:environment:[a-z0-9-]+$/);
+    }
+  });
+
+  test('GIVEN every GitHub-trusted role THEN it is a CI role of one environment and purpose, trusting exactly that purpose\'s subject of that environment', () => {
+    const github = roles.filter((r) => r.trust.Statement.some((s) => Object.values(s.Condition ?? {}).some((vars) => GITHUB_SUB in vars)));
+    const expected = new Map(
+      envs.flatMap((e) => CI_ROLE_PURPOSES.map((p) => [ciRoleName(e.name, p), githubSubject(e.github.repository, e.name, p)] as const)),
+    );
+    expect(github.map((r) => r.name).sort()).toEqual([...expected.keys()].sort());
+    for (const r of github) {
+      expect({ role: r.name, statements: r.trust.Statement.length, sub: trustSubjects(r.trust.Statement[0]!)[0]!.values }).toEqual({
+        role: r.name,
+        statements: 1,
+        sub: [expected.get(r.name)],
+      });
     }
   });
 

@@ -109,7 +109,7 @@ describe('CiIdentity', () => {
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
         Resource: ['arn:aws:s3:::example-tfstate'],
-        Condition: { StringLike: { 's3:prefix': ['alphaenv/*'] } },
+        Condition: { StringLike: { 's3:prefix': ['alphaenv/*', 'env:/'] } },
       });
       expect(sid(role, 'StateReadOwnObjects')).toMatchObject({ Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::example-tfstate/alphaenv/*'] });
     });

@@ -115,7 +115,9 @@ function stateRead(s: ScopeArns): Statement[] {
       sid: 'StateListOwnPrefix',
       actions: ['s3:ListBucket'],
       resources: [s.stateBucket],
-      condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${s.env}/*`] }],
+      // `env:/`: the S3 backend lists the workspace prefix (workspace_key_prefix "env:") whenever it opens
+      // a state, even the default workspace's; nothing is stored there.
+      condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${s.env}/*`, 'env:/'] }],
     },
     { sid: 'StateReadOwnObjects', actions: ['s3:GetObject'], resources: [s.stateObjects] },
     ...(s.lockTable

@@ -2,7 +2,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { type EnvironmentConfig } from '@platform/config';
 import { deployRoleArn, stackId, stateKey, workloadBoundaryPolicyArn } from '@platform/naming';
-import { Aspects, S3Backend, TerraformStack, TerraformVariable, type IAspectVisitor, type S3BackendConfig } from 'cdktf';
+import { Aspects, S3Backend, TerraformStack, TerraformVariable, type IAspect, type S3BackendConfig } from 'cdktf';
 import { type Construct, type IConstruct } from 'constructs';
 
 /** The four tags every resource carries, through the AWS provider's `default_tags`. */
@@ -195,7 +195,7 @@ export abstract class EnvironmentStack extends TerraformStack {
  * only with that boundary attached, so no apply — whatever a merged change says — can mint a role
  * wider than the workloads need. A role that sets its own boundary keeps it.
  */
-export class WorkloadBoundary implements IAspectVisitor {
+export class WorkloadBoundary implements IAspect {
   constructor(private readonly boundaryArn: string) {}
 
   visit(node: IConstruct): void {
