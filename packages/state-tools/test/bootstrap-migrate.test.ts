@@ -17,7 +17,7 @@ const dev = environmentFixture('dev');
 const [target] = bootstrapTargets([dev]);
 
 /**
- * The real BootstrapStack (backend selection, required version, ids), with its StateBackend swapped
+ * The real BootstrapStack (backend selection, required version, ids), with its StateBackend (and CI identity) swapped
  * for `terraform_data` stand-ins: the AWS resources need the AWS provider, which needs a registry
  * download, so the test creates the bucket and table in moto itself where the apply would have.
  */
@@ -25,6 +25,7 @@ function bootstrapWithStandIns(outdir: string, moto: MotoServer, backend: Bootst
   return synthStacks(outdir, motoFactoryOptions(moto), (app) => {
     const stack = new BootstrapStack(app, target!, { backend });
     expect(stack.node.tryRemoveChild('StateBackend')).toBe(true);
+    expect(stack.node.tryRemoveChild('CiIdentity')).toBe(true); // IAM only: nothing the migration reads
     new DataResource(stack, 'Bucket', { input: { bucket: target!.bucket } });
     new DataResource(stack, 'LockTable', { input: { table: target!.lockTable } });
     new DataResource(stack, 'Backup', { input: { bucket: target!.backupBucket } });
