@@ -122,7 +122,12 @@ describe('IAM properties of the whole synthesized app', () => {
         const tableLock = writes.every((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:DeleteItem') &&
           leading.length > 0 && leading.every((k) => k === `${bucket}/${env.name}/*.tfstate`) &&
           Object.keys(s.Condition ?? {}).length === 1;
-        expect({ sid: s.Sid, writes, ownLockEntry: s3Lock || tableLock }).toEqual({ sid: s.Sid, writes, ownLockEntry: true });
+        // The state key may encrypt lock-table items, through DynamoDB and nothing else.
+        const via = s.Condition?.StringEquals?.['kms:ViaService'] ?? [];
+        const lockItemKey = writes.every((a) => a === 'kms:Encrypt' || a === 'kms:GenerateDataKey') &&
+          (s.Resource ?? []).every((r) => /^\$\{aws_kms_key\.StateBackend_Key_/.test(r)) &&
+          via.length > 0 && via.every((v) => /^dynamodb\.[a-z0-9-]+\.amazonaws\.com$/.test(v)) && Object.keys(s.Condition ?? {}).length === 1;
+        expect({ sid: s.Sid, writes, ownLockEntry: s3Lock || tableLock || lockItemKey }).toEqual({ sid: s.Sid, writes, ownLockEntry: true });
       }
     });
 

@@ -125,6 +125,13 @@ describe('CiIdentity', () => {
           Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['example-tfstate/alphaenv/*.tfstate'] } },
         },
         {
+          Sid: 'StateKeyEncryptLockEntriesThroughDynamoDb',
+          Effect: 'Allow',
+          Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          Resource: [KEY],
+          Condition: { StringEquals: { 'kms:ViaService': ['dynamodb.eu-west-1.amazonaws.com'] } },
+        },
+        {
           Sid: 'StateLockfileWriteOwnLocks',
           Effect: 'Allow',
           Action: ['s3:PutObject', 's3:DeleteObject'],

@@ -150,6 +150,18 @@ function stateLock(s: ScopeArns, opts: { readonly useLockfile: boolean }): State
           },
         ]
       : []),
+    // A lock table encrypted with the state key: DynamoDB encrypts the item written with the caller's
+    // rights on the key, so the lock writes above need these, through DynamoDB only.
+    ...(s.lockTable && s.stateKey
+      ? [
+          {
+            sid: 'StateKeyEncryptLockEntriesThroughDynamoDb',
+            actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+            resources: [s.stateKey],
+            condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`dynamodb.${s.stateRegion}.amazonaws.com`] }],
+          },
+        ]
+      : []),
     ...(opts.useLockfile ? [{ sid: 'StateLockfileWriteOwnLocks', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [s.lockfiles] }] : []),
   ];
 }
