@@ -313,6 +313,10 @@ describe('pr.yml', () => {
     const comment = pr.jobs.comment!;
     expect(comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     expect(runs(comment)).toMatch(/npx platform comment --allow-empty .*--output comment\.md/s);
+    // The object diff of the (unplanned) cluster stacks comes from the synth job's `platform affected --json`.
+    expect(runs(comment)).toMatch(/npx platform comment .*--affected synth\/affected\.json/);
+    expect(usesOf(comment, 'actions/download-artifact').some((st) => st.with?.name === 'cdktf-out' && st.with?.path === 'synth')).toBe(true);
+    expect(usesOf(pr.jobs.synth!, 'actions/upload-artifact')[0]!.with!.path).toMatch(/^affected\.json$/m);
     const script = String(usesOf(comment, 'actions/github-script')[0]!.with!.script);
     expect(script).toMatch(/startsWith\(marker\)/);
     expect(script).toMatch(/updateComment/);
