@@ -25,9 +25,13 @@ describe('IAM linters over the whole synthesized app', () => {
     for (const r of prPlan) expect(r.dataExfiltration).toEqual(['s3:GetObject']);
   });
 
-  test('GIVEN every CI role THEN cloudsplaining finds no privilege escalation path, and no credentials exposure', () => {
+  test('GIVEN every CI role THEN cloudsplaining finds no privilege escalation path, and no credentials exposure; only the apply roles expose resources (IAM role management within the boundary)', () => {
     expect(report.roles.length).toBeGreaterThan(0);
-    for (const r of report.roles) expect({ role: r.role, escalation: r.privilegeEscalation, credentials: r.credentialsExposure }).toEqual({ role: r.role, escalation: [], credentials: [] });
+    for (const r of report.roles) {
+      expect({ role: r.role, escalation: r.privilegeEscalation, credentials: r.credentialsExposure }).toEqual({ role: r.role, escalation: [], credentials: [] });
+      if (!r.role.endsWith('-apply')) expect({ role: r.role, exposure: r.resourceExposure }).toEqual({ role: r.role, exposure: [] });
+      else for (const a of r.resourceExposure) expect(a).toMatch(/^(iam:(CreateRole|PutRolePermissionsBoundary|PutRolePolicy|DeleteRole|DeleteRolePolicy|UpdateAssumeRolePolicy|UpdateRole|UpdateRoleDescription)|kms:(CreateGrant|RetireGrant))$/);
+    }
   });
 
   test('GIVEN a deliberately bad policy and role THEN both linters report them (so the checks above are real)', () => {
