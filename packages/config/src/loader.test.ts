@@ -74,7 +74,12 @@ describe('loadEnvironments', () => {
   });
 
   test('GIVEN a new file WHEN loaded THEN a new environment exists with nothing else edited', () => {
-    const qa = DEV.replace(/dev\./g, 'qa.').replace('"111111111111"', '"444444444444"');
+    const qa = devWith((d) => {
+      d.setIn(['dns', 'zoneId'], 'Z0NEW00000000000000009');
+      d.setIn(['cluster', 'oidcIssuer'], 'oidc.eks.eu-west-1.amazonaws.com/id/0NEW0000000000000000000000000009');
+    })
+      .replace(/dev\./g, 'qa.')
+      .replace(/111111111111/g, '444444444444');
     expect(load({ 'dev.yaml': DEV, 'qa.yaml': qa }).map((e) => e.name)).toEqual(['dev', 'qa']);
   });
 
@@ -165,11 +170,12 @@ describe('loadEnvironments', () => {
 
   test('GIVEN an oversized file WHEN loaded THEN it is refused before parsing, with the size and limit', () => {
     const huge = `${DEV}\n# ${'x'.repeat(MAX_FILE_BYTES)}\n`;
-    expect(loadError({ 'dev.yaml': huge }).message).toMatch(/envs\/dev\.yaml: \(file\) is \d+ bytes — environment files are limited to 262144 bytes/);
+    expect(loadError({ 'dev.yaml': huge }).message).toMatch(/envs\/dev\.yaml: \(file\) is more than 262144 bytes — environment files are limited to 262144 bytes/);
   });
 
   test('GIVEN production with a written opt-out WHEN loaded THEN it loads without prevent_destroy', () => {
     const text = prodWith((d) => {
+      d.setIn(['promotion', 'wave'], 1);
       d.set('preventDestroy', false);
       d.set('preventDestroyOptOut', 'migration window INC-42: resources are being recreated in a new account');
     });
