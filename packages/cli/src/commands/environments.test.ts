@@ -1,4 +1,6 @@
-import { rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MAX_WAVES } from '@platform/config';
 import { CI_ROLE_PURPOSES } from '@platform/naming';
@@ -8,11 +10,14 @@ import {
   environmentNames,
   environmentWaves,
   generatedEnvironmentName,
+  SERVICE_CHART_DIR,
+  toolPath,
   writeGeneratedChartValues,
   writeGeneratedEnvironment,
 } from '@platform/testing';
 import { parseDocument } from 'yaml';
 import { type EnvironmentListing, runEnvironments } from './environments';
+import { runSynth } from './synth';
 
 function run(options: { envDir: string; json?: boolean }) {
   const out: string[] = [];
@@ -113,5 +118,60 @@ describe('platform environments', () => {
     doc.delete('promotion');
     writeFileSync(file, doc.toString());
     expect(run({ envDir: dir }).err.join('\n')).toMatch(/promotion is missing — add it/);
+  });
+});
+
+describe('a fourth environment: one new file in a copy of envs/ (plus its chart values file)', () => {
+  const name = generatedEnvironmentName('fourth');
+  let dir: string;
+  let work: string;
+  let removeValues: () => void;
+  beforeAll(() => {
+    dir = copyEnvironments('fourth-env-');
+    work = mkdtempSync(path.join(tmpdir(), 'fourth-env-out-'));
+    const lastWave = Math.max(...environmentWaves().map((w) => w.wave));
+    writeGeneratedEnvironment(dir, name, { wave: lastWave + 1 });
+    removeValues = writeGeneratedChartValues(name, 'non-production');
+  });
+  afterAll(() => {
+    removeValues();
+    rmSync(path.dirname(dir), { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('GIVEN the new environment WHEN synthesized THEN it gets its own stacks beside every existing environment', () => {
+    const outdir = path.join(work, 'cdktf.out');
+    const lines: string[] = [];
+    expect(runSynth({ outdir, envDir: dir, write: (l) => lines.push(l) })).toBe(0);
+    const stacks = readdirSync(path.join(outdir, 'stacks'));
+    for (const env of [...environmentNames(), name]) {
+      expect(stacks).toContain(`${env}-services`);
+      expect(stacks).toContain(`${env}-platform`);
+    }
+    expect(stacks).toContain(`${name}-bootstrap`);
+    const services = JSON.parse(readFileSync(path.join(outdir, 'stacks', `${name}-services`, 'cdk.tf.json'), 'utf8'));
+    expect(services.terraform.backend.s3).toMatchObject({ key: `${name}/services.tfstate` });
+  });
+
+  test('GIVEN the new environment WHEN the service chart is rendered with its values file by the real helm THEN it renders for that name', () => {
+    const values = path.join(SERVICE_CHART_DIR, `values-${name}.yaml`);
+    expect(existsSync(values)).toBe(true);
+    const home = mkdtempSync(path.join(work, 'helm-'));
+    const result = spawnSync(
+      toolPath('helm'),
+      ['template', 'orders', SERVICE_CHART_DIR, '--namespace', 'orders', '-f', values, '-f', path.join(SERVICE_CHART_DIR, 'ci', 'test-service.yaml')],
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`value: "${name}"`);
+  });
+
+  test('GIVEN the new environment WHEN listed THEN it is in its own wave with its stacks and roles', () => {
+    const listing = JSON.parse(run({ envDir: dir, json: true }).out[0]!) as EnvironmentListing;
+    const env = listing.environments.find((e) => e.name === name)!;
+    expect(env.stacks.map((s) => s.kind)).toEqual(['aws', 'cluster', 'bootstrap']);
+    expect(env.roles.apply).toBe(`arn:aws:iam::${env.accountId}:role/platform-ci-${name}-apply`);
+    expect(listing.waves.at(-1)!.environments).toEqual([name]);
   });
 });
