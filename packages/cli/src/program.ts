@@ -4,6 +4,7 @@ import { registerComment } from './commands/comment';
 import { registerDrift } from './commands/drift';
 import { registerEnvironments } from './commands/environments';
 import { registerPlan } from './commands/plan';
+import { registerPromote } from './commands/promote';
 import { registerSynth } from './commands/synth';
 import { reportError } from './errors';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerComment(program);
   registerDrift(program);
   registerEnvironments(program);
+  registerPromote(program);
   return program;
 }
 
