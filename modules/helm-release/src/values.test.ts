@@ -24,20 +24,20 @@ describe('mergeValues', () => {
 
 describe('readEnvironmentValues', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'env-values-'));
-  writeFileSync(path.join(dir, 'values-dev.yaml'), 'replicas: 2\n');
-  writeFileSync(path.join(dir, 'values-staging.yaml'), '- a list\n');
-  writeFileSync(path.join(dir, 'values-prod.yaml'), '# only comments\n');
+  writeFileSync(path.join(dir, 'values-envone.yaml'), 'replicas: 2\n');
+  writeFileSync(path.join(dir, 'values-envtwo.yaml'), '- a list\n');
+  writeFileSync(path.join(dir, 'values-envthree.yaml'), '# only comments\n');
 
   it.each([
-    ['dev', { values: { replicas: 2 } }],
-    ['staging', { error: 'is not a YAML mapping of values' }],
-    ['prod', { values: {} }],
+    ['envone', { values: { replicas: 2 } }],
+    ['envtwo', { error: 'is not a YAML mapping of values' }],
+    ['envthree', { values: {} }],
   ])('GIVEN values-%s.yaml WHEN read THEN %p', (env, expected) => {
     expect(readEnvironmentValues(dir, env)).toMatchObject(expected);
   });
 
   it('GIVEN no file for the environment WHEN read THEN there is no layer', () => {
-    expect(readEnvironmentValues(dir, 'qa')).toBeUndefined();
+    expect(readEnvironmentValues(dir, 'envfour')).toBeUndefined();
   });
 });
 
