@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { EnvironmentStack } from '@platform/stack-factory';
-import { environmentFixture, repoRoot, synthJson, withoutMetadata, type StackJson } from '@platform/testing';
+import { environmentFixture, environmentOfTier, firstEnvironment, generatedEnvironmentName, repoRoot, synthJson, withoutMetadata, type StackJson } from '@platform/testing';
 import { App } from 'cdktf';
 import { definePlatform } from './app';
 import {
@@ -12,6 +12,11 @@ import {
 } from './bootstrap-stack';
 
 const envs = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
+const FIRST = firstEnvironment();
+const PRODUCTION = environmentOfTier('production');
+/** An environment in another account than FIRST, and a made-up name for a new one. */
+const OTHER = envs.find((e) => e.aws.accountId !== environmentFixture(FIRST).aws.accountId)!.name;
+const NEW = generatedEnvironmentName('bootstrap');
 
 function bootstrap(
   env: EnvironmentConfig | EnvironmentConfig[],
@@ -41,7 +46,8 @@ describe('BootstrapStack', () => {
     });
 
     test('THEN there is one bootstrap stack per state bucket, named <owner>-bootstrap', () => {
-      expect(bootstraps.map((b) => b.node.id).sort()).toEqual(['dev-bootstrap', 'prod-bootstrap', 'staging-bootstrap']);
+      const owners = [...new Set(envs.map((e) => e.state.bucket))].map((bucket) => envs.filter((e) => e.state.bucket === bucket).map((e) => e.name).sort()[0]);
+      expect(bootstraps.map((b) => b.node.id).sort()).toEqual(owners.map((o) => `${o}-bootstrap`).sort());
       expect(new Set(bootstraps.map((b) => b.target.bucket)).size).toBe(bootstraps.length);
     });
 
@@ -84,13 +90,14 @@ describe('BootstrapStack', () => {
 
   test('GIVEN no PLATFORM_BOOTSTRAP_BACKEND WHEN synthesized THEN the stack keeps its state in its own bucket at bootstrap.tfstate, locked like the environment', () => {
     delete process.env[BOOTSTRAP_BACKEND_VARIABLE];
-    const { stack, json } = bootstrap(environmentFixture('dev'));
+    const env = environmentFixture(FIRST, { state: { lockTable: 'acme-tfstate-locks', useLockfile: true } });
+    const { stack, json } = bootstrap(env);
     expect(stack.backend).toBe('s3');
     expect(json.terraform?.backend).toEqual({
       s3: {
-        bucket: 'acme-tfstate-111111111111-eu-west-1',
+        bucket: env.state.bucket,
         key: 'bootstrap.tfstate',
-        region: 'eu-west-1',
+        region: env.state.region,
         encrypt: true,
         dynamodb_table: 'acme-tfstate-locks',
         use_lockfile: true,
@@ -101,14 +108,14 @@ describe('BootstrapStack', () => {
 
   test('GIVEN PLATFORM_BOOTSTRAP_BACKEND=local WHEN synthesized THEN the state is a local file beside the output directory', () => {
     process.env[BOOTSTRAP_BACKEND_VARIABLE] = 'local';
-    const { stack, json } = bootstrap(environmentFixture('prod'));
-    expect(json.terraform?.backend).toEqual({ local: { path: '../../../terraform.tfstate.d/prod-bootstrap.tfstate' } });
-    expect(stack.state).toEqual({ kind: 'local', path: '../../../terraform.tfstate.d/prod-bootstrap.tfstate' });
+    const { stack, json } = bootstrap(environmentFixture(PRODUCTION));
+    expect(json.terraform?.backend).toEqual({ local: { path: `../../../terraform.tfstate.d/${PRODUCTION}-bootstrap.tfstate` } });
+    expect(stack.state).toEqual({ kind: 'local', path: `../../../terraform.tfstate.d/${PRODUCTION}-bootstrap.tfstate` });
   });
 
   test('GIVEN the backend prop WHEN synthesized THEN it wins over the environment variable', () => {
     process.env[BOOTSTRAP_BACKEND_VARIABLE] = 'local';
-    expect(bootstrap(environmentFixture('dev'), { backend: 's3' }).json.terraform?.backend).toHaveProperty(
+    expect(bootstrap(environmentFixture(FIRST), { backend: 's3' }).json.terraform?.backend).toHaveProperty(
       's3.key',
       'bootstrap.tfstate',
     );
@@ -132,32 +139,33 @@ describe('BootstrapStack', () => {
     );
   });
 
-  test('GIVEN prod WHEN synthesized THEN the provider assumes the deploy role in the bucket account and region with the required tags', () => {
-    const { json } = bootstrap(environmentFixture('prod'), { backend: 's3' });
+  test('GIVEN a production environment WHEN synthesized THEN the provider assumes the deploy role in the bucket account and region with the required tags', () => {
+    const env = environmentFixture(PRODUCTION);
+    const { json } = bootstrap(env, { backend: 's3' });
     expect(json.provider?.aws).toEqual([
       {
-        region: 'eu-west-1',
-        allowed_account_ids: ['333333333333'],
+        region: env.state.region,
+        allowed_account_ids: [env.aws.accountId],
         assume_role: [
-          { role_arn: '${var.aws_role_arn}', session_name: 'terraform-prod-bootstrap' },
+          { role_arn: '${var.aws_role_arn}', session_name: `terraform-${PRODUCTION}-bootstrap` },
         ],
         default_tags: [
-          { tags: { Environment: 'prod', Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-4100-PROD' } },
+          { tags: { Environment: PRODUCTION, Team: env.tags.team, ManagedBy: 'terraform', CostCenter: env.tags.costCenter } },
         ],
       },
     ]);
-    expect(json.variable).toMatchObject({ aws_role_arn: { default: 'arn:aws:iam::333333333333:role/platform-terraform' } });
+    expect(json.variable).toMatchObject({ aws_role_arn: { default: `arn:aws:iam::${env.aws.accountId}:role/${env.aws.deployRoleName}` } });
   });
 
   test('GIVEN a state region other than the workload region WHEN synthesized THEN the bucket and its provider are in the state region', () => {
-    const env = environmentFixture('dev', { state: { region: 'eu-central-1' } });
+    const env = environmentFixture(FIRST, { state: { region: 'eu-central-1' } });
     const { json } = bootstrap(env, { backend: 's3' });
     expect(json.provider?.aws).toEqual([expect.objectContaining({ region: 'eu-central-1' })]);
     expect(json.terraform?.backend).toHaveProperty('s3.region', 'eu-central-1');
   });
 
   test('GIVEN S3 native locking only WHEN synthesized THEN there is no lock table and the backend uses the lockfile', () => {
-    const env = environmentFixture('dev', { state: { lockTable: undefined, useLockfile: true } });
+    const env = environmentFixture(FIRST, { state: { lockTable: undefined, useLockfile: true } });
     const { json } = bootstrap(env, { backend: 's3' });
     expect(json).toHaveNoResource('aws_dynamodb_table');
     expect(json.terraform?.backend).toHaveProperty('s3.use_lockfile', true);
@@ -210,43 +218,44 @@ describe('BootstrapStack', () => {
   });
 
   describe('bootstrapTargets', () => {
-    const dev = environmentFixture('dev');
+    const dev = environmentFixture(FIRST, { state: { lockTable: 'acme-tfstate-locks', useLockfile: true } });
     const sharedBucket = { state: { bucket: dev.state.bucket } };
 
     test('GIVEN two environments sharing a bucket WHEN grouped THEN there is one target owned by the first by name, using the lockfile if any does', () => {
       const qa = environmentFixture(
-        'staging',
+        OTHER,
         {
           ...sharedBucket,
-          aws: { accountId: dev.aws.accountId },
-          state: { ...sharedBucket.state, useLockfile: false },
+          aws: { accountId: dev.aws.accountId, region: dev.aws.region },
+          state: { ...sharedBucket.state, region: dev.state.region, lockTable: 'acme-tfstate-locks', useLockfile: false },
         },
-        'qa',
+        NEW,
       );
       const targets = bootstrapTargets([qa, dev]);
       expect(targets).toHaveLength(1);
       expect(targets[0]).toMatchObject({
-        environments: ['dev', 'qa'],
-        accountId: '111111111111',
-        region: 'eu-west-1',
+        environments: [FIRST, NEW].sort(),
+        accountId: dev.aws.accountId,
+        region: dev.state.region,
         bucket: dev.state.bucket,
         backupBucket: `${dev.state.bucket}-backup`,
         lockTable: 'acme-tfstate-locks',
         useLockfile: true,
       });
-      expect(targets[0]!.owner.name).toBe('dev');
+      expect(targets[0]!.owner.name).toBe([FIRST, NEW].sort()[0]);
       const { json } = bootstrap([qa, dev], { backend: 's3' });
       expect(json.provider?.aws).toEqual([
-        expect.objectContaining({ default_tags: [{ tags: expect.objectContaining({ Environment: 'dev+qa' }) }] }),
+        expect.objectContaining({ default_tags: [{ tags: expect.objectContaining({ Environment: [FIRST, NEW].sort().join('+') }) }] }),
       ]);
     });
 
     test('GIVEN environments sharing a bucket but not its account, region or lock table WHEN grouped THEN every disagreement is reported at once', () => {
       const qa = environmentFixture(
-        'staging',
+        OTHER,
         { state: { bucket: dev.state.bucket, region: 'us-east-1', lockTable: 'other-locks' } },
-        'qa',
+        NEW,
       );
+      const other = environmentFixture(OTHER);
       let error: unknown;
       try {
         bootstrapTargets([dev, qa]);
@@ -257,28 +266,28 @@ describe('BootstrapStack', () => {
       const message = (error as ConfigError).message;
       expect(message).toMatch(/^4 problems in the state bootstrap configuration:/);
       expect(message).toContain(
-        'envs/qa.yaml: aws.accountId "222222222222" differs from envs/dev.yaml ("111111111111"), which keeps its state in the same bucket "acme-tfstate-111111111111-eu-west-1"',
+        `envs/${NEW}.yaml: aws.accountId "${other.aws.accountId}" differs from envs/${FIRST}.yaml ("${dev.aws.accountId}"), which keeps its state in the same bucket "${dev.state.bucket}"`,
       );
-      expect(message).toContain('envs/qa.yaml: state.region "us-east-1" differs from envs/dev.yaml ("eu-west-1")');
+      expect(message).toContain(`envs/${NEW}.yaml: state.region "us-east-1" differs from envs/${FIRST}.yaml ("${dev.state.region}")`);
       expect(message).toContain(
-        'envs/dev.yaml: state.lockTable "acme-tfstate-locks" names one of 2 lock tables for the bucket',
+        `envs/${FIRST}.yaml: state.lockTable "acme-tfstate-locks" names one of 2 lock tables for the bucket`,
       );
-      expect(message).toContain('envs/qa.yaml: state.lockTable "other-locks" names one of 2 lock tables');
+      expect(message).toContain(`envs/${NEW}.yaml: state.lockTable "other-locks" names one of 2 lock tables`);
     });
 
     test('GIVEN two buckets in one account and region with the same lock table name WHEN grouped THEN the clash is reported', () => {
-      const other = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other' } }, 'other');
+      const other = environmentFixture(FIRST, { state: { bucket: 'acme-tfstate-other', lockTable: 'acme-tfstate-locks' } }, 'other');
       expect(() => bootstrapTargets([dev, other])).toThrow(
-        /envs\/other\.yaml: state\.lockTable "acme-tfstate-locks" is also the lock table of the bucket "acme-tfstate-111111111111-eu-west-1" \(envs\/dev\.yaml\) in account 111111111111, eu-west-1/,
+        `envs/other.yaml: state.lockTable "acme-tfstate-locks" is also the lock table of the bucket "${dev.state.bucket}" (envs/${FIRST}.yaml) in account ${dev.aws.accountId}, ${dev.state.region}`,
       );
     });
 
     test('GIVEN the real environments WHEN grouped THEN the targets come out sorted and complete', () => {
-      expect(bootstrapTargets(envs).map((t) => [t.owner.name, t.bucket, t.lockTable, t.useLockfile])).toEqual([
-        ['dev', 'acme-tfstate-111111111111-eu-west-1', 'acme-tfstate-locks', true],
-        ['prod', 'acme-tfstate-333333333333-eu-west-1', 'acme-tfstate-locks', false],
-        ['staging', 'acme-tfstate-222222222222-eu-west-1', 'acme-tfstate-locks', false],
-      ]);
+      const expected = [...new Set(envs.map((e) => e.state.bucket))]
+        .map((bucket) => envs.filter((e) => e.state.bucket === bucket).sort((a, b) => a.name.localeCompare(b.name)))
+        .map((sharing) => [sharing[0]!.name, sharing[0]!.state.bucket, sharing.find((e) => e.state.lockTable)?.state.lockTable, sharing.some((e) => e.state.useLockfile)])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(bootstrapTargets(envs).map((t) => [t.owner.name, t.bucket, t.lockTable, t.useLockfile])).toEqual(expected);
     });
   });
 });

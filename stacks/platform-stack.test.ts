@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { addHelmProvider, configureStackFactory } from '@platform/stack-factory';
-import { repoRoot, toolPath } from '@platform/testing';
+import { firstEnvironment, generatedEnvironmentName, repoRoot, toolPath } from '@platform/testing';
 import { Testing } from 'cdktf';
 import { parse, parseDocument, stringify } from 'yaml';
 import { definePlatform } from './app';
@@ -13,6 +13,7 @@ import { ServicesStack } from './services-stack';
 
 const envs = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
 const envNamed = (name: string): EnvironmentConfig => envs.find((e) => e.name === name)!;
+const FIRST = firstEnvironment();
 
 interface Tf {
   data: Record<string, Record<string, Record<string, unknown>>>;
@@ -158,7 +159,7 @@ describe('PlatformStack', () => {
   });
 
   it('GIVEN a service without a team WHEN mapped THEN it takes the tags.team of the environment', () => {
-    const env = envNamed('dev');
+    const env = envNamed(FIRST);
     expect(gitOpsServices(env).find((s) => s.name === 'payments')!.team).toBe(env.tags.team);
   });
 
@@ -172,21 +173,22 @@ describe('PlatformStack', () => {
 
 describe('PlatformStack without a values file', () => {
   it('GIVEN an environment charts/service has no values-<env>.yaml for WHEN constructed THEN synth fails naming the file', () => {
-    const qa: EnvironmentConfig = { ...envNamed('dev'), name: 'qa', file: 'envs/qa.yaml' };
-    expect(() => new PlatformStack(Testing.app(), qa)).toThrow(/charts\/service: values-qa\.yaml is missing — add it/);
+    const name = generatedEnvironmentName('no-values');
+    const fresh: EnvironmentConfig = { ...envNamed(FIRST), name, file: `envs/${name}.yaml` };
+    expect(() => new PlatformStack(Testing.app(), fresh)).toThrow(`charts/service: values-${name}.yaml is missing — add it`);
   });
 });
 
 describe('addHelmProvider', () => {
   it('GIVEN a stack that already has the Helm provider WHEN asked again THEN the same provider is returned', () => {
-    const stack = new PlatformStack(Testing.app(), envNamed('dev'));
+    const stack = new PlatformStack(Testing.app(), envNamed(FIRST));
     expect(addHelmProvider(stack)).toBe(addHelmProvider(stack));
   });
 
   it('GIVEN factory options that omit the AWS provider WHEN a platform stack is built THEN it fails saying why', () => {
     const app = Testing.app();
     configureStackFactory(app, { omitAwsProvider: true });
-    expect(() => new PlatformStack(app, envNamed('dev'))).toThrow(/stack "dev-platform" has no AWS provider/);
+    expect(() => new PlatformStack(app, envNamed(FIRST))).toThrow(`stack "${FIRST}-platform" has no AWS provider`);
   });
 });
 
@@ -195,9 +197,9 @@ describe('environment file fields for GitOps', () => {
   function load(change: (dev: Record<string, unknown>) => void): string[] {
     const dir = mkdtempSync(path.join(tmpdir(), 'envs-'));
     copyFileSync(path.join(repoRoot, 'envs', '_base.yaml'), path.join(dir, '_base.yaml'));
-    const dev = parseDocument(readFileSync(path.join(repoRoot, 'envs', 'dev.yaml'), 'utf8')).toJS() as Record<string, unknown>;
+    const dev = parseDocument(readFileSync(path.join(repoRoot, 'envs', `${FIRST}.yaml`), 'utf8')).toJS() as Record<string, unknown>;
     change(dev);
-    writeFileSync(path.join(dir, 'dev.yaml'), stringify(dev));
+    writeFileSync(path.join(dir, `${FIRST}.yaml`), stringify(dev));
     try {
       loadEnvironments(dir, { root: dir });
       return [];

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
-import { environmentFixture, repoRoot, synthJson, withoutMetadata } from '@platform/testing';
+import { environmentFixture, environmentOfTier, firstEnvironment, repoRoot, synthJson, withoutMetadata } from '@platform/testing';
 import { App } from 'cdktf';
 import { ServicesStack } from './services-stack';
 
@@ -25,15 +25,21 @@ describe('ServicesStack', () => {
   });
 
   test('GIVEN a per-service retention WHEN synthesized THEN it overrides the environment default', () => {
-    const env = environmentFixture('prod');
+    const env = environmentFixture(environmentOfTier('production'), {
+      logs: { retentionDays: 365 },
+      services: [
+        { name: 'payments', hostname: `payments.${environmentFixture(environmentOfTier('production')).dns.zoneName}`, logRetentionDays: 731 },
+        { name: 'checkout', hostname: `checkout.${environmentFixture(environmentOfTier('production')).dns.zoneName}` },
+      ],
+    });
     const json = synthJson(new ServicesStack(new App(), env));
-    expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: '/platform/prod/payments', retention_in_days: 731 });
-    expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: '/platform/prod/checkout', retention_in_days: 365 });
+    expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: `/platform/${env.name}/payments`, retention_in_days: 731 });
+    expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: `/platform/${env.name}/checkout`, retention_in_days: 365 });
   });
 
-  test('GIVEN prod with preventDestroy WHEN synthesized THEN repositories and log groups are protected; dev is not', () => {
-    const prod = synthJson(new ServicesStack(new App(), environmentFixture('prod')));
-    const dev = synthJson(new ServicesStack(new App(), environmentFixture('dev')));
+  test('GIVEN preventDestroy WHEN synthesized THEN repositories and log groups are protected; without it they are not', () => {
+    const prod = synthJson(new ServicesStack(new App(), environmentFixture(environmentOfTier('production'), { preventDestroy: true })));
+    const dev = synthJson(new ServicesStack(new App(), environmentFixture(firstEnvironment(), { preventDestroy: false })));
     for (const type of ['aws_ecr_repository', 'aws_cloudwatch_log_group']) {
       expect(Object.values(prod.resource?.[type] ?? {}).every((r) => (r.lifecycle as { prevent_destroy?: boolean })?.prevent_destroy === true)).toBe(true);
       expect(Object.values(dev.resource?.[type] ?? {}).some((r) => 'lifecycle' in r)).toBe(false);
@@ -41,8 +47,8 @@ describe('ServicesStack', () => {
   });
 
   test('GIVEN an environment without services WHEN synthesized THEN the stack has no resources but keeps its backend', () => {
-    const json = synthJson(new ServicesStack(new App(), environmentFixture('dev', { services: [] })));
+    const json = synthJson(new ServicesStack(new App(), environmentFixture(firstEnvironment(), { services: [] })));
     expect(json.resource).toBeUndefined();
-    expect(json.terraform?.backend).toMatchObject({ s3: { key: 'dev/services.tfstate' } });
+    expect(json.terraform?.backend).toMatchObject({ s3: { key: `${firstEnvironment()}/services.tfstate` } });
   });
 });

@@ -6,9 +6,9 @@ const service: GitOpsService = {
   name: 'payments',
   namespace: 'payments',
   team: 'platform',
-  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-dev',
-  host: 'payments.dev.acme-platform.io',
-  roleArn: 'arn:aws:iam::111111111111:role/payments-dev-workload',
+  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-envone',
+  host: 'payments.envone.acme-platform.io',
+  roleArn: 'arn:aws:iam::111111111111:role/payments-envone-workload',
   secrets: [
     {
       name: 'payments-database',
@@ -26,7 +26,7 @@ describe('buildClusterSecretStore', () => {
   it('GIVEN a region and the controller service account WHEN built THEN it is a v1 AWS Secrets Manager store using IRSA, limited to the namespaces', () => {
     const store = buildClusterSecretStore({
       name: 'aws-secrets-manager',
-      environment: 'dev',
+      environment: 'envone',
       region: 'eu-west-1',
       serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
       namespaces: ['shop', 'payments'],
@@ -51,7 +51,7 @@ describe('buildClusterSecretStore', () => {
   it('GIVEN no namespaces WHEN built THEN there are no conditions', () => {
     const store = buildClusterSecretStore({
       name: 's',
-      environment: 'dev',
+      environment: 'envone',
       region: 'eu-west-1',
       serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
       namespaces: [],
@@ -62,7 +62,7 @@ describe('buildClusterSecretStore', () => {
 
 describe('buildExternalSecrets', () => {
   it('GIVEN a service with two Secrets WHEN built THEN each is a v1 ExternalSecret owning its Secret, keys under <env>/<service>/', () => {
-    const [database, apiKeys] = buildExternalSecrets(service, { environment: 'dev', storeName: 'aws-secrets-manager' });
+    const [database, apiKeys] = buildExternalSecrets(service, { environment: 'envone', storeName: 'aws-secrets-manager' });
     expect(database).toEqual({
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
@@ -72,21 +72,21 @@ describe('buildExternalSecrets', () => {
         secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },
         target: { name: 'payments-database', creationPolicy: 'Owner' },
         data: [
-          { secretKey: 'DATABASE_URL', remoteRef: { key: 'dev/payments/database', property: 'url' } },
-          { secretKey: 'DATABASE_PASSWORD', remoteRef: { key: 'dev/payments/database', property: 'password' } },
+          { secretKey: 'DATABASE_URL', remoteRef: { key: 'envone/payments/database', property: 'url' } },
+          { secretKey: 'DATABASE_PASSWORD', remoteRef: { key: 'envone/payments/database', property: 'password' } },
         ],
       },
     });
     expect(apiKeys!.spec).toMatchObject({
       refreshInterval: DEFAULT_REFRESH_INTERVAL,
-      data: [{ secretKey: 'STRIPE_KEY', remoteRef: { key: 'dev/payments/stripe' } }],
+      data: [{ secretKey: 'STRIPE_KEY', remoteRef: { key: 'envone/payments/stripe' } }],
     });
   });
 
   it('GIVEN a key that climbs out of the service prefix WHEN built THEN synth fails naming the ExternalSecret', () => {
     const bad: GitOpsService = { ...service, secrets: [{ name: 'escape', data: [{ secretKey: 'X', key: '../checkout/db' }] }] };
-    expect(() => buildExternalSecrets(bad, { environment: 'dev', storeName: 's' })).toThrow(
-      /ExternalSecret payments\/escape is invalid[\s\S]*data key "\.\.\/checkout\/db" leaves the service's prefix dev\/payments\//
+    expect(() => buildExternalSecrets(bad, { environment: 'envone', storeName: 's' })).toThrow(
+      /ExternalSecret payments\/escape is invalid[\s\S]*data key "\.\.\/checkout\/db" leaves the service's prefix envone\/payments\//
     );
   });
 
@@ -94,7 +94,7 @@ describe('buildExternalSecrets', () => {
     const bad = { ...service, secrets: [{ name: 'typed', data: [{ secretKey: 42, key: 'db' }] }] } as unknown as GitOpsService;
     let error: unknown;
     try {
-      buildExternalSecrets(bad, { environment: 'dev', storeName: 's' });
+      buildExternalSecrets(bad, { environment: 'envone', storeName: 's' });
     } catch (err) {
       error = err;
     }
@@ -105,6 +105,6 @@ describe('buildExternalSecrets', () => {
   });
 
   it('GIVEN an environment and a service WHEN the prefix is built THEN it is <env>/<service>/', () => {
-    expect(secretPrefix('prod', 'payments')).toBe('prod/payments/');
+    expect(secretPrefix('envthree', 'payments')).toBe('envthree/payments/');
   });
 });

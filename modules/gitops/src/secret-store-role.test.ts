@@ -2,7 +2,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import { SecretStoreRole, type SecretStoreRoleProps } from './secret-store-role';
 
 const props = (over: Partial<SecretStoreRoleProps> = {}): SecretStoreRoleProps => ({
-  environment: 'dev',
+  environment: 'envone',
   aws: { accountId: '111111111111', region: 'eu-west-1' },
   cluster: {
     oidcProviderArn: 'arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF12',
@@ -28,7 +28,7 @@ describe('SecretStoreRole', () => {
   it('GIVEN the controller service account WHEN synthesized THEN only it may assume the role through the OIDC provider', () => {
     const { tf } = synth(props());
     const role = Object.values(tf.resource.aws_iam_role!)[0]!;
-    expect(role).toMatchObject({ name: 'external-secrets-dev-irsa', max_session_duration: 3600 });
+    expect(role).toMatchObject({ name: 'external-secrets-envone-irsa', max_session_duration: 3600 });
     const trust = Object.entries(tf.data.aws_iam_policy_document!).find(([id]) => id.includes('TrustPolicy'))![1];
     expect(trust.statement).toEqual([
       expect.objectContaining({
@@ -50,14 +50,14 @@ describe('SecretStoreRole', () => {
         effect: 'Allow',
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         resources: [
-          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:dev/checkout/*',
-          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:dev/payments/*',
+          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:envone/checkout/*',
+          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:envone/payments/*',
         ],
       }),
     ]);
     expect(Object.values(tf.resource.aws_iam_role_policy!)[0]).toMatchObject({ name: 'read-service-secrets' });
     expect(role.readableSecretArns).toHaveLength(2);
-    expect(role.roleName).toBe('external-secrets-dev-irsa');
+    expect(role.roleName).toBe('external-secrets-envone-irsa');
   });
 
   it('GIVEN no services with secrets WHEN synthesized THEN the role has no permissions at all', () => {

@@ -39,8 +39,8 @@ describe('renderComment: structure', () => {
   it('has a summary table with one row per stack, sorted by name, and a total', () => {
     // GIVEN three stacks in no particular order
     const stacks = [
-      { stack: 'prod', plan: loadFixture('opentofu', 'requires-replace.json') },
-      { stack: 'dev', plan: loadFixture('opentofu', 'basic-create.json') },
+      { stack: 'envthree', plan: loadFixture('opentofu', 'requires-replace.json') },
+      { stack: 'envone', plan: loadFixture('opentofu', 'basic-create.json') },
       { stack: 'ci', plan: loadFixture('opentofu', 'basic-update.json') },
     ];
     // WHEN the comment is rendered
@@ -52,12 +52,12 @@ describe('renderComment: structure', () => {
       ['stack', 'create', 'update', 'replace', 'delete', 'no-op', 'status'],
       ['---', '---:', '---:', '---:', '---:', '---:', '---'],
       ['`ci`', '0', '0', '0', '0', '1', '✅ no changes'],
-      ['`dev`', '3', '0', '0', '0', '0', '📝 changes'],
-      ['`prod`', '0', '0', '1', '0', '0', '⚠️ destroys'],
+      ['`envone`', '3', '0', '0', '0', '0', '📝 changes'],
+      ['`envthree`', '0', '0', '1', '0', '0', '⚠️ destroys'],
       ['**total**', '3', '0', '1', '0', '1', '⚠️ destroys'],
     ]);
     // AND the stack sections follow in the same order (no section for a stack without changes)
-    expect(markdown.indexOf('### `dev`')).toBeLessThan(markdown.indexOf('### `prod`'));
+    expect(markdown.indexOf('### `envone`')).toBeLessThan(markdown.indexOf('### `envthree`'));
     expect(markdown).not.toContain('### `ci`');
   });
 

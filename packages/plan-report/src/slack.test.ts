@@ -9,7 +9,7 @@ function textOf(block: SlackBlock): string {
 }
 
 const report: DriftReport = driftReport([
-  { stack: 'prod', plan: loadFixture('custom', 'refresh-only.json') },
+  { stack: 'envthree', plan: loadFixture('custom', 'refresh-only.json') },
   { stack: 'dev <&>', plan: loadFixture('opentofu', 'drift.json') },
   { stack: 'ci', plan: loadFixture('opentofu', 'basic-update.json') },
 ]);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { environmentNames, environmentOfTier } from '@platform/testing';
 import { isMap, parseDocument } from 'yaml';
 import { capture, cleanTemps, REPO_ROOT, runBin, tempDir } from '../../test/helpers';
 import { UsageError } from '../errors';
@@ -30,6 +31,10 @@ function editYaml(file: string, edit: (doc: ReturnType<typeof parseDocument>) =>
   writeFileSync(file, doc.toString());
 }
 
+/** Environments from envs/: the first one (its file changes), another (renamed service), a production one (reformatted). */
+const [A, B] = environmentNames();
+const P = environmentOfTier('production');
+
 const VERSION_LINE = /REQUIRED_TERRAFORM_VERSION = '[^']*'/;
 
 describe('platform affected (temporary git repository, real synth)', () => {
@@ -58,9 +63,9 @@ describe('platform affected (temporary git repository, real synth)', () => {
     // Commit 2: today's code.
     writeFileSync(factory, original);
     snapshot = commitAll(repo, 'snapshot');
-    // Commit 3: dev's log retention changes; prod's file is only reformatted (same data).
-    editYaml(path.join(repo, 'envs/dev.yaml'), (doc) => doc.setIn(['logs', 'retentionDays'], doc.getIn(['logs', 'retentionDays']) === 7 ? 14 : 7));
-    editYaml(path.join(repo, 'envs/prod.yaml'), (doc) => {
+    // Commit 3: A's log retention changes; P's file is only reformatted (same data).
+    editYaml(path.join(repo, `envs/${A}.yaml`), (doc) => doc.setIn(['logs', 'retentionDays'], doc.getIn(['logs', 'retentionDays']) === 7 ? 14 : 7));
+    editYaml(path.join(repo, `envs/${P}.yaml`), (doc) => {
       if (isMap(doc.contents)) doc.contents.items.reverse();
       doc.commentBefore = `${doc.commentBefore ?? ''}\n reformatted: keys in another order`;
     });
@@ -73,28 +78,28 @@ describe('platform affected (temporary git repository, real synth)', () => {
     const report = await computeAffected({ base: snapshot, cwd: repo });
 
     expect(report.baseCommit).toBe(snapshot);
-    expect(report.affected).toContain('dev-services');
-    expect(report.affected.filter((s) => !s.startsWith('dev-'))).toEqual([]);
-    const dev = report.stacks.find((s) => s.stack === 'dev-services')!;
-    expect(dev).toMatchObject({ status: 'changed', environment: 'dev', added: [], removed: [] });
+    expect(report.affected).toContain(`${A}-services`);
+    expect(report.affected.filter((s) => !s.startsWith(`${A}-`))).toEqual([]);
+    const dev = report.stacks.find((s) => s.stack === `${A}-services`)!;
+    expect(dev).toMatchObject({ status: 'changed', environment: A, added: [], removed: [] });
     expect(dev.changed.some((a) => a.startsWith('aws_cloudwatch_log_group.'))).toBe(true);
-    // prod's file was reordered and re-commented: the synthesized Terraform means the same.
-    expect(report.stacks.filter((s) => s.stack.startsWith('prod-')).every((s) => s.status === 'unchanged')).toBe(true);
-    expect(report.environments).toEqual({ dev: report.affected });
+    // P's file was reordered and re-commented: the synthesized Terraform means the same.
+    expect(report.stacks.filter((s) => s.stack.startsWith(`${P}-`)).every((s) => s.status === 'unchanged')).toBe(true);
+    expect(report.environments).toEqual({ [A]: report.affected });
     expect(report.refactors).toEqual([]);
   });
 
   test('GIVEN an uncommitted rename of a service WHEN compared with HEAD THEN the working tree is the head, and the destroy-and-recreate is flagged with the moved-block fix', async () => {
-    const staging = path.join(repo, 'envs/staging.yaml');
+    const staging = path.join(repo, `envs/${B}.yaml`);
     const before = readFileSync(staging, 'utf8');
     try {
       editYaml(staging, (doc) => doc.setIn(['services', 0, 'name'], 'renamed'));
       const report = await computeAffected({ base: 'HEAD', cwd: repo });
 
       expect(report.baseCommit).toBe(envChange);
-      expect(report.affected).toContain('staging-services');
-      expect(report.affected.filter((s) => !s.startsWith('staging-'))).toEqual([]);
-      const refactors = report.refactors.filter((r) => r.stack === 'staging-services');
+      expect(report.affected).toContain(`${B}-services`);
+      expect(report.affected.filter((s) => !s.startsWith(`${B}-`))).toEqual([]);
+      const refactors = report.refactors.filter((r) => r.stack === `${B}-services`);
       expect(refactors.map((r) => r.type)).toEqual(expect.arrayContaining(['aws_ecr_repository', 'aws_iam_role', 'aws_cloudwatch_log_group']));
       for (const r of refactors) {
         expect(r.removed.length).toBeGreaterThan(0);
@@ -102,7 +107,7 @@ describe('platform affected (temporary git repository, real synth)', () => {
         expect(r.message).toMatch(/Terraform will destroy and recreate\. If this renames or moves a construct, add a moved block.*moveFromId/);
       }
       const text = formatAffected(report).join('\n');
-      expect(text).toMatch(/^warning: staging-services: aws_ecr_repository\.\S+ disappears while aws_ecr_repository\.renamed_\S+ appears — Terraform will destroy and recreate$/m);
+      expect(text).toMatch(new RegExp(`^warning: ${B}-services: aws_ecr_repository\\.\\S+ disappears while aws_ecr_repository\\.renamed_\\S+ appears — Terraform will destroy and recreate$`, 'm'));
       expect(text.match(/add a moved block/g)).toHaveLength(1);
     } finally {
       writeFileSync(staging, before);
@@ -123,7 +128,7 @@ describe('platform affected (temporary git repository, real synth)', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as AffectedReport;
-    expect(report.affected).toContain('dev-services');
+    expect(report.affected).toContain(`${A}-services`);
     expect(existsSync(path.join(repo, 'cdktf.out'))).toBe(false);
     expect(sh(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     expect(sh(repo, 'status', '--porcelain')).toBe('');
@@ -144,9 +149,9 @@ describe('platform affected (temporary git repository, real synth)', () => {
     const code = await runPlan({ affected: true, base: snapshot, cwd: repo, outdir, runner, env, progress: 'plain', write: out.write, writeErr: () => undefined });
 
     expect(code).toBe(2);
-    expect(planned.has('dev-services')).toBe(true);
-    expect([...planned].filter((s) => !s.startsWith('dev-'))).toEqual([]);
-    expect(out.text()).toMatch(/^dev-services\s+changes/m);
+    expect(planned.has(`${A}-services`)).toBe(true);
+    expect([...planned].filter((s) => !s.startsWith(`${A}-`))).toEqual([]);
+    expect(out.text()).toMatch(new RegExp(`^${A}-services\\s+changes`, 'm'));
 
     const none = capture();
     expect(await runPlan({ affected: true, base: 'HEAD', cwd: repo, outdir, runner, env, write: none.write })).toBe(0);

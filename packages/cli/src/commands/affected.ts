@@ -23,7 +23,7 @@ export interface AffectedReport {
   readonly baseCommit: string;
   /** Stacks to plan: added or semantically changed, sorted. */
   readonly affected: readonly string[];
-  /** Affected stacks by environment: `{ "dev": ["dev-services"] }`. */
+  /** Affected stacks by environment: `{ "<env>": ["<env>-services"] }`. */
   readonly environments: Readonly<Record<string, readonly string[]>>;
   /** Stacks the head no longer synthesizes: their resources stay in state until destroyed. */
   readonly removed: readonly string[];

@@ -8,11 +8,11 @@ afterAll(cleanTemps);
 
 describe('listStacks', () => {
   test('GIVEN a cdktf.out THEN every stacks/<id> holding a cdk.tf.json is listed, sorted', () => {
-    const outdir = makeOutdir({ 'prod-services': dataStack({}), 'dev-services': dataStack({}) });
+    const outdir = makeOutdir({ 'envthree-services': dataStack({}), 'envone-services': dataStack({}) });
     mkdirSync(path.join(outdir, 'stacks', 'not-a-stack'));
-    expect(listStacks(outdir).map((s) => s.id)).toEqual(['dev-services', 'prod-services']);
-    expect(listStacks(outdir)[0]!.dir).toBe(path.join(outdir, 'stacks', 'dev-services'));
-    expect(readSynthesized(outdir).get('dev-services')).toEqual(dataStack({}));
+    expect(listStacks(outdir).map((s) => s.id)).toEqual(['envone-services', 'envthree-services']);
+    expect(listStacks(outdir)[0]!.dir).toBe(path.join(outdir, 'stacks', 'envone-services'));
+    expect(readSynthesized(outdir).get('envone-services')).toEqual(dataStack({}));
   });
 
   test.each([
@@ -25,28 +25,28 @@ describe('listStacks', () => {
 });
 
 describe('selectStacks', () => {
-  const all = ['dev-network', 'dev-services', 'prod-services'].map((id) => ({ id, dir: `/out/stacks/${id}` }));
+  const all = ['envone-network', 'envone-services', 'envthree-services'].map((id) => ({ id, dir: `/out/stacks/${id}` }));
 
   test.each([
-    [[], [], ['dev-network', 'dev-services', 'prod-services']],
-    [['prod-services', 'dev-services', 'prod-services'], [], ['prod-services', 'dev-services']],
-    [[], ['dev'], ['dev-network', 'dev-services']],
-    [['dev-services', 'prod-services'], ['prod'], ['prod-services']],
+    [[], [], ['envone-network', 'envone-services', 'envthree-services']],
+    [['envthree-services', 'envone-services', 'envthree-services'], [], ['envthree-services', 'envone-services']],
+    [[], ['envone'], ['envone-network', 'envone-services']],
+    [['envone-services', 'envthree-services'], ['envthree'], ['envthree-services']],
   ])('GIVEN names %j and environments %j THEN %j', (names, envs, expected) => {
     expect(selectStacks(all, names, envs).map((s) => s.id)).toEqual(expected);
   });
 
   test('GIVEN unknown names THEN the error lists them and what exists', () => {
-    expect(() => selectStacks(all, ['dev-servics', 'qa-x'])).toThrow('"dev-servics", "qa-x": no such stack in cdktf.out/stacks — choose from dev-network, dev-services, prod-services');
+    expect(() => selectStacks(all, ['envone-servics', 'envfour-x'])).toThrow('"envone-servics", "envfour-x": no such stack in cdktf.out/stacks — choose from envone-network, envone-services, envthree-services');
   });
 
   test('GIVEN an unknown environment THEN the error names --env and the environments there are', () => {
-    expect(() => selectStacks(all, [], ['qa'])).toThrow('--env "qa": no stacks of this environment in cdktf.out — choose from dev, prod');
+    expect(() => selectStacks(all, [], ['envfour'])).toThrow('--env "envfour": no stacks of this environment in cdktf.out — choose from envone, envthree');
   });
 });
 
 test('environmentOf and byEnvironment follow the <env>-<stack> stack ids', () => {
-  expect(environmentOf('staging-services')).toBe('staging');
+  expect(environmentOf('envtwo-services')).toBe('envtwo');
   expect(environmentOf('odd')).toBe('odd');
-  expect(byEnvironment(['prod-b', 'dev-a', 'prod-a'])).toEqual({ dev: ['dev-a'], prod: ['prod-a', 'prod-b'] });
+  expect(byEnvironment(['envthree-b', 'envone-a', 'envthree-a'])).toEqual({ envone: ['envone-a'], envthree: ['envthree-a', 'envthree-b'] });
 });
