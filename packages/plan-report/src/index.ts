@@ -17,3 +17,17 @@ export {
 } from './drift';
 export { type SlackBlock, type SlackOptions, type SlackPayload, slackPayload } from './slack';
 export type { Change, ChangeAction, JsonValue, OutputChange, Plan, ResourceChange, StackPlan } from './types';
+export {
+  type DeliveredObject,
+  type FieldChange,
+  type ObjectAction,
+  type ObjectChange,
+  type StackObjectDiff,
+  formatObjectChanges,
+  helmReleaseObjects,
+  isGeneratedSource,
+  objectCounts,
+  objectKey,
+  objectLabel,
+  renderObjectDiff,
+} from './objects';
