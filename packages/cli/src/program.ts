@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAffected } from './commands/affected';
 import { registerComment } from './commands/comment';
 import { registerDrift } from './commands/drift';
+import { registerGuard } from './commands/guard';
 import { registerPlan } from './commands/plan';
 import { registerSynth } from './commands/synth';
 import { reportError } from './errors';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerComment(program);
   registerDrift(program);
+  registerGuard(program);
   return program;
 }
 

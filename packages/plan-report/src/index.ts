@@ -31,3 +31,18 @@ export {
   objectLabel,
   renderObjectDiff,
 } from './objects';
+export {
+  AckFileError,
+  type DestroyAck,
+  destroyAction,
+  formatGuard,
+  type GuardFinding,
+  type GuardOptions,
+  type GuardReport,
+  type GuardVerdict,
+  guardPlans,
+  MIN_REASON_LENGTH,
+  parseAcks,
+  STATEFUL_TYPES,
+  verdictReason,
+} from './guard';
