@@ -1,7 +1,11 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { environmentSchema, loadEnvironments } from '@platform/config';
 import { commentMarker } from '@platform/plan-report';
-import { capture, cleanTemps, FIXTURES, runBin, tempDir } from '../../test/helpers';
+import { PlatformStack } from '@platform/stacks/platform-stack';
+import { Testing } from 'cdktf';
+import { capture, cleanTemps, FIXTURES, REPO_ROOT, runBin, tempDir } from '../../test/helpers';
+import { diffStackObjects } from '../lib/object-diff';
 import { UsageError } from '../errors';
 import { buildComment, runComment, stackNameOf } from './comment';
 
@@ -96,4 +100,73 @@ function writeTo(stack: string, text: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'plan.json'), text);
   return path.join(dir, 'plan.json');
+}
+
+describe('platform comment: destroy guard verdicts and the Kubernetes object diff', () => {
+  const ENV_DIR = path.join(REPO_ROOT, 'envs');
+  const envs = loadEnvironments(ENV_DIR, { root: REPO_ROOT });
+  const production = envs.find((e) => e.tier === 'production')!;
+  const OPENTOFU = path.join(REPO_ROOT, 'packages/plan-report/test/fixtures/opentofu');
+
+  /**
+   * A production stack's plan from the OpenTofu fixtures: the replace of requires-replace.json as an
+   * S3 bucket (stateful) and the delete of basic-delete.json as an IAM role (not stateful), addresses
+   * chosen so that address order alone would put the role first.
+   */
+  function guardedPlan(): string {
+    const replace = JSON.parse(readFileSync(path.join(OPENTOFU, 'requires-replace.json'), 'utf8')) as { resource_changes: Array<Record<string, unknown>> };
+    const del = JSON.parse(readFileSync(path.join(OPENTOFU, 'basic-delete.json'), 'utf8')) as { resource_changes: Array<Record<string, unknown>> };
+    const bucket = { ...replace.resource_changes[0], address: 'aws_s3_bucket.state', type: 'aws_s3_bucket', name: 'state' };
+    const role = { ...del.resource_changes.find((r) => r.address === 'test_instance.test-delete'), address: 'aws_iam_role.a', type: 'aws_iam_role', name: 'a' };
+    return writeTo(`${production.name}-services`, JSON.stringify({ ...replace, resource_changes: [role, bucket] }));
+  }
+
+  test('GIVEN a production plan replacing a bucket and deleting a role THEN the guard table follows the summary and the bucket comes first with BLOCKED', () => {
+    const markdown = buildComment({ files: [guardedPlan()], envDir: ENV_DIR, ack: ackWith([]) });
+    expect(markdown).toMatch(/### ⛔ Destroy guard: 1 stateful resource blocked\n\n\| verdict \| stack \| address \| action \| tier \|/);
+    expect(markdown).toContain(`| ⛔ blocked | \`${production.name}-services\` | \`aws_s3_bucket.state\` | replace | production |`);
+    const destroyed = markdown.slice(markdown.indexOf('Destroyed or replaced (2)'));
+    expect(destroyed.indexOf('aws_s3_bucket.state')).toBeLessThan(destroyed.indexOf('aws_iam_role.a'));
+    expect(destroyed).toMatch(/⛔ \*\*Destroy guard: BLOCKED\*\* — production tier, not acknowledged/);
+  });
+
+  test('GIVEN an acknowledgement THEN the verdict is acknowledged with its reason', () => {
+    const reason = 'bucket is recreated empty on purpose: state moved to the new one';
+    const markdown = buildComment({ files: [guardedPlan()], envDir: ENV_DIR, ack: ackWith([{ stack: `${production.name}-services`, address: 'aws_s3_bucket.state', reason }]) });
+    expect(markdown).toContain('### Destroy guard: nothing blocked');
+    expect(markdown).toContain('✅ **Destroy guard: acknowledged**');
+    expect(markdown).toContain(escapeForMarkdown(reason));
+  });
+
+  test('GIVEN --affected with a report of a real synth pair THEN the comment has a Kubernetes objects section per stack, even with no plans', async () => {
+    const env = envs.find((e) => e.services.some((s) => s.imageTag))!;
+    const svc = env.services.find((s) => s.imageTag)!;
+    const { name, file, ...data } = env;
+    const head = { ...environmentSchema.parse({ ...data, services: env.services.map((s) => (s === svc ? { ...s, imageTag: 'comment-1' } : s)) }), name, file };
+    const synth = (config: typeof env) => JSON.parse(Testing.synth(new PlatformStack(Testing.app(), config))) as Record<string, unknown>;
+    const id = `${env.name}-platform`;
+    const objects = diffStackObjects(new Map([[id, synth(env)]]), new Map([[id, synth(head)]]));
+    const reportFile = path.join(tempDir(), 'affected.json');
+    writeFileSync(reportFile, JSON.stringify({ stacks: objects.map((o) => ({ stack: o.stack, objects: o.changes })) }));
+
+    const markdown = buildComment({ files: [], allowEmpty: true, affected: reportFile });
+    expect(markdown).toContain('### Kubernetes objects (offline, from the synth)');
+    expect(markdown).toContain(`#### \`${id}\` — 1 changed`);
+    expect(markdown).toContain(`\`spec.source.helm.values.image.tag\`: \`${svc.imageTag}\` → \`comment-1\``);
+    expect(markdown).not.toContain('No changes in any stack.');
+
+    const result = await runBin(['comment', '--allow-empty', '--affected', path.join(tempDir(), 'missing.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: --affected .*missing\.json: file not found — pass the output of `platform affected --json`/);
+  });
+});
+
+function ackWith(entries: unknown[]): string {
+  const file = path.join(tempDir(), 'destroy-ack.yaml');
+  writeFileSync(file, JSON.stringify({ acknowledgements: entries }));
+  return file;
+}
+
+function escapeForMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!<>~&]/g, (c) => `\\${c}`);
 }
