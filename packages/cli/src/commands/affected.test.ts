@@ -5,7 +5,7 @@ import { isMap, parseDocument } from 'yaml';
 import { capture, cleanTemps, REPO_ROOT, runBin, tempDir } from '../../test/helpers';
 import { UsageError } from '../errors';
 import { type Runner } from '../lib/runner';
-import { computeAffected, countBlocks, formatAffected, formatCounts, type AffectedReport } from './affected';
+import { computeAffected, countBlocks, formatAffected, formatCounts, withSharedInputs, type AffectedReport } from './affected';
 import { runPlan } from './plan';
 import { runSynth } from './synth';
 
@@ -237,6 +237,25 @@ describe('platform affected (temporary git repository, real synth)', () => {
       other: { added: 0, removed: 0, changed: 2 },
     });
     expect(formatCounts(counts)).toBe('resources: 2 added, 1 changed; data sources: 1 added, 1 removed; outputs: 2 added; other blocks: 2 changed');
+  });
+
+  test('GIVEN environments sharing a state bucket or an account WHEN one changes THEN all that share with it (transitively) are synthesized; a value in _base.yaml selects all', () => {
+    const dir = tempDir('platform-sharing-');
+    const env = (account: string, bucket: string) => `aws:\n  accountId: "${account}"\nstate:\n  bucket: ${bucket}\n`;
+    writeFileSync(path.join(dir, '_base.yaml'), 'tags:\n  team: platform\n');
+    writeFileSync(path.join(dir, 'aone.yaml'), env('100000000001', 'bucket-shared-one'));
+    writeFileSync(path.join(dir, 'atwo.yaml'), env('100000000002', 'bucket-shared-one'));
+    writeFileSync(path.join(dir, 'athree.yaml'), env('100000000002', 'bucket-three'));
+    writeFileSync(path.join(dir, 'afour.yaml'), env('100000000004', 'bucket-four'));
+    const names = ['afour', 'aone', 'athree', 'atwo'];
+    const folders = [{ dir, names }];
+
+    expect(withSharedInputs(['aone'], folders, names)).toEqual(['aone', 'athree', 'atwo']);
+    expect(withSharedInputs(['afour'], folders, names)).toEqual(['afour']);
+    writeFileSync(path.join(dir, '_base.yaml'), 'state:\n  bucket: bucket-four\n');
+    expect(withSharedInputs(['afour'], folders, names)).toEqual(names);
+    writeFileSync(path.join(dir, 'afour.yaml'), 'aws: [unclosed');
+    expect(withSharedInputs(['afour'], folders, names)).toEqual(names);
   });
 
   test('GIVEN a ref that is not a commit THEN a UsageError names --base and the value', async () => {

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { loadEnvironments, type EnvironmentConfig } from '@platform/config';
+import { BASE_FILE, ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
+import { parse as parseYaml } from 'yaml';
 import { formatObjectChanges, objectCounts, type ObjectChange } from '@platform/plan-report';
 import { type Command } from 'commander';
 import { UsageError } from '../errors';
@@ -11,7 +12,7 @@ import { diffStackObjects } from '../lib/object-diff';
 import { byEnvironment, environmentOf, readSynthesized } from '../lib/stacks';
 import { describeRefactor, diffSynthesized, MOVED_FIX, type SemanticDiff, type StackDiff, type SuspectedRefactor, type SynthesizedJson } from '../lib/semantic-diff';
 import { git, linkNodeModules, ownNodeModules, repositoryRoot, resolveCommit, synthCheckout, withWorktree } from '../lib/worktree';
-import { runSynth } from './synth';
+import { runSynth, synthPlatform } from './synth';
 
 const execFileP = promisify(execFile);
 
@@ -116,15 +117,20 @@ export async function computeAffected(options: AffectedOptions): Promise<Affecte
     let head: Map<string, SynthesizedJson>;
     if (envOnly) {
       await extractFolder(root, commit, envRel, baseEnvDir);
-      const headEnvs = loadEnvironments(envDir, { root });
-      const baseEnvs = existsSync(baseEnvDir) ? loadEnvironments(baseEnvDir, { root: scratch }) : [];
+      // Only the environments that are synthesized are loaded, on each side (the others' files are the same
+      // on both sides); which environments share an account or a state bucket is read from every file.
       const touched = changed.map((f) => path.relative(envRel, f));
       const shared = touched.filter((f) => !ENV_FILE.test(f) || path.dirname(f) !== '.');
-      const all = [...new Set([...headEnvs, ...baseEnvs].map((e) => e.name))].sort();
+      const headNames = existsSync(envDir) ? envFileNames(envDir) : [];
+      const baseNames = existsSync(baseEnvDir) ? envFileNames(baseEnvDir) : [];
+      const all = [...new Set([...headNames, ...baseNames])].sort();
       const named = touched.map((f) => ENV_FILE.exec(f)?.[1]).filter((n): n is string => n !== undefined);
-      const selected = shared.length > 0 ? all : withSharedInputs(named, [...headEnvs, ...baseEnvs]);
-      head = synthSubset(path.join(scratch, 'head'), envDir, headEnvs, selected, 'the working tree');
-      base = synthSubset(path.join(scratch, 'base'), baseEnvDir, baseEnvs, selected, `base revision ${options.base} (${commit.slice(0, 12)})`);
+      const baseLabel = `base revision ${options.base} (${commit.slice(0, 12)})`;
+      const selected = shared.length > 0 ? all : withSharedInputs(named, [{ dir: envDir, names: headNames }, { dir: baseEnvDir, names: baseNames }], all);
+      const headEnvs = loadSide(envDir, headNames.filter((n) => selected.includes(n)), scratch, 'the working tree');
+      const baseEnvs = loadSide(baseEnvDir, baseNames.filter((n) => selected.includes(n)), scratch, baseLabel);
+      head = synthConfigs(path.join(scratch, 'head'), headEnvs.filter((e) => selected.includes(e.name)), 'the working tree');
+      base = synthConfigs(path.join(scratch, 'base'), baseEnvs.filter((e) => selected.includes(e.name)), baseLabel);
       scope = {
         mode: 'environments',
         reason:
@@ -206,35 +212,132 @@ async function extractFolder(root: string, commit: string, folder: string, into:
   renameSync(path.join(unpacked, folder), into);
 }
 
+/** One side's environment folder and the environments it has. */
+export interface EnvFolder {
+  readonly dir: string;
+  readonly names: readonly string[];
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** An environment file's account and state bucket (its own value, else `_base.yaml`'s); undefined when unreadable. */
+function sharingValues(dir: string, name: string): string[] | undefined {
+  const read = (text: string | undefined): Record<string, Record<string, unknown> | undefined> | undefined => {
+    if (text === undefined) return {};
+    try {
+      const value: unknown = parseYaml(text);
+      return value !== null && typeof value === 'object' ? (value as Record<string, Record<string, unknown> | undefined>) : {};
+    } catch {
+      return undefined;
+    }
+  };
+  const file = readdirSync(dir).find((f) => ENV_FILE.exec(f)?.[1] === name);
+  const own = read(file === undefined ? undefined : readText(path.join(dir, file)));
+  const base = read(readText(path.join(dir, BASE_FILE)));
+  if (own === undefined || base === undefined) return undefined;
+  const values = [own.aws?.accountId ?? base.aws?.accountId, own.state?.bucket ?? base.state?.bucket];
+  return values.every((v) => typeof v === 'string' && v.length >= 3) ? (values as string[]) : undefined;
+}
+
 /**
  * The named environments plus every environment sharing an AWS account or a state bucket with one of
- * them (on either side): stacks that are per account or per bucket (bootstrap) are built from all of
- * those environments, so they must be synthesized from the same set as a full synth would.
+ * them (on either side, transitively): stacks that are per account or per bucket (bootstrap) are built
+ * from all of those environments, so they must be synthesized from the same set as a full synth would.
+ *
+ * Only the selected environments' files are parsed; another file shares a value when its text contains
+ * it (a superset: a mention elsewhere only adds an environment to synthesize). When `_base.yaml` holds a
+ * value, or a file cannot be read, every environment is selected.
  */
-export function withSharedInputs(names: readonly string[], envs: readonly EnvironmentConfig[]): string[] {
+export function withSharedInputs(names: readonly string[], folders: readonly EnvFolder[], all: readonly string[]): string[] {
   const selected = new Set(names);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    const accounts = new Set(envs.filter((e) => selected.has(e.name)).map((e) => e.aws.accountId));
-    const buckets = new Set(envs.filter((e) => selected.has(e.name)).map((e) => `${e.state.bucket}`));
-    for (const e of envs) {
-      if (!selected.has(e.name) && (accounts.has(e.aws.accountId) || buckets.has(e.state.bucket))) {
-        selected.add(e.name);
-        grew = true;
+  let frontier = [...names];
+  const texts = new Map<string, string>();
+  const textOf = (dir: string, name: string): string => {
+    const key = `${dir}\u0000${name}`;
+    if (!texts.has(key)) {
+      const file = readdirSync(dir).find((f) => ENV_FILE.exec(f)?.[1] === name);
+      texts.set(key, (file && readText(path.join(dir, file))) ?? '');
+    }
+    return texts.get(key)!;
+  };
+  while (frontier.length > 0) {
+    const values: string[] = [];
+    for (const name of frontier) {
+      for (const folder of folders.filter((f) => f.names.includes(name))) {
+        const found = sharingValues(folder.dir, name);
+        if (found === undefined) return [...all];
+        values.push(...found);
       }
     }
+    for (const folder of folders) {
+      if (!existsSync(folder.dir)) continue;
+      const base = readText(path.join(folder.dir, BASE_FILE)) ?? '';
+      if (values.some((v) => base.includes(v))) return [...all];
+    }
+    const next: string[] = [];
+    for (const folder of folders) {
+      for (const name of folder.names) {
+        if (selected.has(name)) continue;
+        if (values.some((v) => textOf(folder.dir, name).includes(v))) {
+          selected.add(name);
+          next.push(name);
+        }
+      }
+    }
+    frontier = next;
   }
   return [...selected].sort();
 }
 
-/** Synthesizes the selected environments of one side in process (none of them on this side: no stacks). */
-function synthSubset(outdir: string, envDir: string, envs: readonly EnvironmentConfig[], selected: readonly string[], label: string): Map<string, SynthesizedJson> {
-  const only = envs.map((e) => e.name).filter((n) => selected.includes(n));
-  if (only.length === 0) return new Map();
-  const lines: string[] = [];
-  const code = runSynth({ outdir, envDir, only, quiet: true, write: (l) => lines.push(l) });
-  if (code !== 0) throw new UsageError(`synth of ${label} failed:\n${lines.join('\n')}`);
+/** Environment names of the `<env>.yaml` files in a folder. */
+function envFileNames(dir: string): string[] {
+  return readdirSync(dir)
+    .map((f) => ENV_FILE.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .sort();
+}
+
+/**
+ * Loads some environments of a folder: from a copy holding every shared file (`_base.yaml`, …) and only
+ * their files, which is fast; when the folder's rules need the other files too (a rule across
+ * environments fails on the part), from the whole folder.
+ */
+function loadSide(dir: string, names: readonly string[], scratch: string, label: string): EnvironmentConfig[] {
+  if (names.length === 0 || !existsSync(dir)) return [];
+  const part = mkdtempSync(path.join(scratch, 'envs-part-'));
+  for (const f of readdirSync(dir)) {
+    const name = ENV_FILE.exec(f)?.[1];
+    if (name !== undefined && !names.includes(name)) continue;
+    cpSync(path.join(dir, f), path.join(part, f), { recursive: true });
+  }
+  try {
+    try {
+      return loadEnvironments(part, { root: scratch });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      return loadEnvironments(dir, { root: scratch }).filter((e) => names.includes(e.name));
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`the environment files of ${label} do not load:\n${err.message}`);
+    throw err;
+  }
+}
+
+/** Synthesizes environment configurations in process, with the policy gate (none: no stacks). */
+function synthConfigs(outdir: string, envs: readonly EnvironmentConfig[], label: string): Map<string, SynthesizedJson> {
+  if (envs.length === 0) return new Map();
+  try {
+    synthPlatform(outdir, envs);
+  } catch (err) {
+    if (err instanceof Error && !(err instanceof UsageError)) err.message = `synth of ${label} failed: ${err.message}`;
+    throw err;
+  }
   return readSynthesized(outdir);
 }
 
