@@ -29,6 +29,7 @@ export {
   objectCounts,
   objectKey,
   objectLabel,
+  removalNote,
   renderObjectDiff,
 } from './objects';
 export {

@@ -54,6 +54,25 @@ export interface ObjectChange {
   readonly generatedBy?: string;
   /** Changed leaves (for `changed`; for `added`/`removed` objects, empty). */
   readonly fields: readonly FieldChange[];
+  /** What removing it does in the cluster, when that is not simply "deleted" (kept by Helm, cascades). */
+  readonly note?: string;
+}
+
+/** What removing an object does beyond deleting it, read from its manifest. */
+export function removalNote(manifest: Readonly<Record<string, unknown>>): string | undefined {
+  const metadata = isRecord(manifest.metadata) ? manifest.metadata : {};
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  if (annotations['helm.sh/resource-policy'] === 'keep') return 'Helm keeps it in the cluster (helm.sh/resource-policy: keep)';
+  const finalizers = Array.isArray(metadata.finalizers) ? metadata.finalizers : [];
+  if (manifest.kind === 'Application' && finalizers.includes('resources-finalizer.argocd.argoproj.io')) {
+    return 'Argo CD deletes everything this Application deployed (resources-finalizer)';
+  }
+  const spec = isRecord(manifest.spec) ? manifest.spec : {};
+  const target = isRecord(spec.target) ? spec.target : {};
+  if (manifest.kind === 'ExternalSecret' && (target.creationPolicy ?? 'Owner') === 'Owner') {
+    return `its Secret ${typeof target.name === 'string' ? target.name : String(metadata.name)} is deleted too (creationPolicy: Owner)`;
+  }
+  return undefined;
 }
 
 /** The object diff of one stack. */
@@ -210,7 +229,7 @@ export function formatObjectChanges(changes: readonly ObjectChange[], indent = '
   const lines: string[] = [];
   for (const c of changes) {
     const from = c.generatedBy ? ` (from ${c.generatedBy})` : '';
-    lines.push(`${indent}${ACTION_MARK[c.action]} ${objectLabel(c)}${from}`);
+    lines.push(`${indent}${ACTION_MARK[c.action]} ${objectLabel(c)}${from}${c.note ? ` — ${c.note}` : ''}`);
     for (const f of c.fields) lines.push(`${indent}    ${f.path}: ${fieldText(f)}`);
   }
   return lines;
@@ -248,7 +267,7 @@ export function renderObjectDiff(stacks: readonly StackObjectDiff[]): string {
     const lines: string[] = [];
     for (const c of s.changes) {
       const from = c.generatedBy ? ` _(from ${code(c.generatedBy)})_` : '';
-      lines.push(`- ${ACTION_MARK[c.action]} **${escapeText(c.action)}** ${code(objectLabel(c))}${from}`);
+      lines.push(`- ${ACTION_MARK[c.action]} **${escapeText(c.action)}** ${code(objectLabel(c))}${from}${c.note ? ` — ${escapeText(c.note)}` : ''}`);
       for (const f of c.fields) lines.push(`  - ${code(f.path)}: ${fieldMarkdown(f)}`);
     }
     parts.push(lines.join('\n'));

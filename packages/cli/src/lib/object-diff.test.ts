@@ -111,6 +111,12 @@ describe('offline object diff on real synth pairs', () => {
       ].sort((a, b) => a.slice(8).localeCompare(b.slice(8))),
     );
     expect(changes.filter((c) => c.action === 'added')).toEqual([]);
+    // What the removal does in the cluster is said, read from the manifests.
+    expect(changes.find((c) => c.kind === 'Application')!.note).toBe('Argo CD deletes everything this Application deployed (resources-finalizer)');
+    for (const secret of service.secrets ?? []) {
+      expect(changes.find((c) => c.kind === 'ExternalSecret' && c.name === secret.name)!.note).toBe(`its Secret ${secret.name} is deleted too (creationPolicy: Owner)`);
+    }
+    if (!sharesNamespace) expect(changes.find((c) => c.kind === 'Namespace')!.note).toBe('Helm keeps it in the cluster (helm.sh/resource-policy: keep)');
   });
 
   test('GIVEN an upstream chart version bump WHEN diffed THEN the release shows as a HelmRelease object with its version field', () => {

@@ -8,6 +8,7 @@ import {
   type FieldChange,
   type ObjectChange,
   type StackObjectDiff,
+  removalNote,
 } from '@platform/plan-report';
 import { type SynthesizedJson } from './semantic-diff';
 
@@ -156,7 +157,11 @@ export function diffObjects(base: readonly DeliveredObject[], head: readonly Del
     ...(o.generatedBy ? { generatedBy: o.generatedBy } : {}),
     fields,
   });
-  for (const [key, o] of before) if (!after.has(key)) changes.push(describe(o, 'removed', []));
+  for (const [key, o] of before) {
+    if (after.has(key)) continue;
+    const note = removalNote(o.manifest);
+    changes.push({ ...describe(o, 'removed', []), ...(note ? { note } : {}) });
+  }
   for (const [key, o] of after) {
     const old = before.get(key);
     if (!old) {
