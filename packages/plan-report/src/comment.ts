@@ -1,5 +1,5 @@
 import { checkMaxChars, DEFAULT_MAX_CHARS, type Droppable, fitToLength } from './fit';
-import { type GuardFinding, type GuardReport, verdictReason } from './guard';
+import { type GuardFinding, type GuardReport } from './guard';
 import { renderObjectDiff, type StackObjectDiff } from './objects';
 import { code, commentMarker, escapeText, table } from './markdown';
 import { byAddress, sortBy } from './order';
@@ -103,7 +103,10 @@ export function renderComment(stacks: readonly StackPlan[], options: CommentOpti
 const VERDICT_BADGE: Readonly<Record<GuardFinding['verdict'], string>> = { blocked: '⛔ **Destroy guard: BLOCKED**', acknowledged: '✅ **Destroy guard: acknowledged**', allowed: 'ℹ️ **Destroy guard: allowed**' };
 
 function verdictLine(f: GuardFinding, ackFile: string): string {
-  return `${VERDICT_BADGE[f.verdict]} — ${escapeText(verdictReason(f, ackFile))}`;
+  if (f.verdict === 'allowed') return `${VERDICT_BADGE.allowed} — ${escapeText(f.tier)} tier`;
+  if (f.verdict === 'acknowledged') return `${VERDICT_BADGE.acknowledged} in ${code(f.ack!.source)}: ${escapeText(f.ack!.reason)}`;
+  const tier = f.tier === 'unknown' ? `no environment file for ${code(f.environment)} (treated as production)` : `${escapeText(f.tier)} tier`;
+  return `${VERDICT_BADGE.blocked} — ${tier}, not acknowledged: the apply fails unless ${code(ackFile)} names ${code(f.address)} of ${code(f.stack)} with a reason`;
 }
 
 /** The guard's findings as a table right after the summary: what fails the apply, and how to acknowledge it. */

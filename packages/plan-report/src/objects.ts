@@ -223,6 +223,8 @@ export function isGeneratedSource(o: Pick<DeliveredObject, 'kind' | 'generates'>
 }
 
 const ACTION_MARK: Readonly<Record<ObjectAction, string>> = { added: '+', removed: '-', changed: '~' };
+/** In Markdown a leading `-`/`+` would start a nested list. */
+const ACTION_BADGE: Readonly<Record<ObjectAction, string>> = { added: '➕', removed: '➖', changed: '✏️' };
 
 /** Plain-text lines of one stack's object diff (for `platform affected`). */
 export function formatObjectChanges(changes: readonly ObjectChange[], indent = '      '): string[] {
@@ -267,7 +269,7 @@ export function renderObjectDiff(stacks: readonly StackObjectDiff[]): string {
     const lines: string[] = [];
     for (const c of s.changes) {
       const from = c.generatedBy ? ` _(from ${code(c.generatedBy)})_` : '';
-      lines.push(`- ${ACTION_MARK[c.action]} **${escapeText(c.action)}** ${code(objectLabel(c))}${from}${c.note ? ` — ${escapeText(c.note)}` : ''}`);
+      lines.push(`- ${ACTION_BADGE[c.action]} **${escapeText(c.action)}** ${code(objectLabel(c))}${from}${c.note ? ` — ${escapeText(c.note)}` : ''}`);
       for (const f of c.fields) lines.push(`  - ${code(f.path)}: ${fieldMarkdown(f)}`);
     }
     parts.push(lines.join('\n'));

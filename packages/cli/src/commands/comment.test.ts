@@ -127,7 +127,7 @@ describe('platform comment: destroy guard verdicts and the Kubernetes object dif
     expect(markdown).toContain(`| ⛔ blocked | \`${production.name}-services\` | \`aws_s3_bucket.state\` | replace | production |`);
     const destroyed = markdown.slice(markdown.indexOf('Destroyed or replaced (2)'));
     expect(destroyed.indexOf('aws_s3_bucket.state')).toBeLessThan(destroyed.indexOf('aws_iam_role.a'));
-    expect(destroyed).toMatch(/⛔ \*\*Destroy guard: BLOCKED\*\* — production tier, not acknowledged/);
+    expect(destroyed).toMatch(/⛔ \*\*Destroy guard: BLOCKED\*\* — production tier, not acknowledged: the apply fails unless `[^`]*destroy-ack\.yaml` names `aws_s3_bucket\.state`/);
   });
 
   test('GIVEN an acknowledgement THEN the verdict is acknowledged with its reason', () => {

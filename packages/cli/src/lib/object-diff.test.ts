@@ -131,7 +131,7 @@ describe('offline object diff on real synth pairs', () => {
     const changes = objectDiff(withServices(services as Service[]));
     const markdown = renderObjectDiff([{ stack: stackId, changes }]);
     expect(markdown).toContain(`#### \`${stackId}\` — 1 changed`);
-    expect(markdown).toContain(`- ~ **changed** \`Application argocd/${service.name}-${env.name}\``);
+    expect(markdown).toContain(`- ✏️ **changed** \`Application argocd/${service.name}-${env.name}\``);
     expect(markdown).toContain(`  - \`spec.source.helm.values.image.tag\`: \`${service.imageTag}\` → \`7.7.7\``);
   });
 });
