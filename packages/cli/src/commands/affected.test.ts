@@ -162,6 +162,22 @@ describe('platform affected (temporary git repository, real synth)', () => {
     }
   });
 
+  test('GIVEN an uncommitted change to _base.yaml WHEN compared THEN every environment is synthesized (shared input), and each one that inherits the value is affected', async () => {
+    const file = path.join(repo, 'envs/_base.yaml');
+    const before = readFileSync(file, 'utf8');
+    try {
+      editYaml(file, (doc) => doc.setIn(['ecr', 'untaggedExpiryDays'], Number(doc.getIn(['ecr', 'untaggedExpiryDays'])) + 1));
+      const report = await computeAffected({ base: 'HEAD', cwd: repo });
+      expect(report.scope).toMatchObject({ mode: 'environments', environments: ENV_NAMES, unchangedEnvironments: [] });
+      expect(report.scope.reason).toMatch(/including shared input \(envs\/_base\.yaml\)/);
+      const inheriting = ENV_NAMES.filter((e) => parseDocument(readFileSync(path.join(repo, `envs/${e}.yaml`), 'utf8')).getIn(['ecr', 'untaggedExpiryDays']) === undefined);
+      expect(inheriting.length).toBeGreaterThan(0);
+      for (const e of inheriting) expect(report.affected).toContain(`${e}-services`);
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+
   test('GIVEN a base commit with other code WHEN compared THEN the base is synthesized with its own code (every stack differs in required_version)', async () => {
     const report = await computeAffected({ base: oldCode, cwd: repo });
     expect(report.stacks.length).toBeGreaterThan(0);
