@@ -66,9 +66,7 @@ describe('offline object diff on real synth pairs', () => {
     const project = changes.find((c) => c.kind === 'AppProject')!;
     expect(project.fields).toEqual([{ path: `spec.destinations[namespace=${name}].server`, new: 'https://kubernetes.default.svc' }, { path: `spec.destinations[namespace=${name}].namespace`, new: name }]);
     const store = changes.find((c) => c.kind === 'ClusterSecretStore')!;
-    expect(store.fields).toHaveLength(1);
-    expect(store.fields[0]!.path).toBe('spec.conditions[0].namespaces');
-    expect(store.fields[0]!.new).toContain(name);
+    expect(store.fields).toEqual([{ path: 'spec.conditions[0].namespaces', new: name }]);
     // The ApplicationSet's list elements are shown as the Application, not as a change of the set.
     expect(changes.some((c) => c.kind === 'ApplicationSet')).toBe(false);
   });
@@ -81,7 +79,7 @@ describe('offline object diff on real synth pairs', () => {
     const namespace = service.namespace ?? service.name;
     expect(changes.map(label)).toEqual([`added ExternalSecret ${namespace}/${extra.name}`, `changed Application argocd/${service.name}-${env.name}`]);
     expect(changes[1]!.fields).toEqual([
-      { path: 'spec.source.helm.values.externalSecrets', old: expect.any(String), new: expect.stringContaining(extra.name) },
+      { path: 'spec.source.helm.values.externalSecrets', new: extra.name },
     ]);
   });
 

@@ -104,7 +104,14 @@ export function diffFields(object: Pick<DeliveredObject, 'kind' | 'generates'>, 
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     if (isScalarList(before) && isScalarList(after)) {
-      emit(before, after);
+      // Sets of names (namespaces, Secret names): the items that come and go, one change each.
+      const unique = (list: unknown[]) => new Set(list.map((v) => JSON.stringify(v))).size === list.length;
+      const gone = before.filter((v) => !after.some((w) => JSON.stringify(w) === JSON.stringify(v)));
+      const come = after.filter((v) => !before.some((w) => JSON.stringify(w) === JSON.stringify(v)));
+      if (unique(before) && unique(after) && gone.length + come.length > 0) {
+        for (const v of gone) emit(v, undefined);
+        for (const v of come) emit(undefined, v);
+      } else emit(before, after);
       return out;
     }
     const by = itemKey(before, after);
