@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { EnvironmentStack } from '@platform/stack-factory';
-import { environmentFixture, environmentOfTier, firstEnvironment, generatedEnvironmentName, repoRoot, synthJson, withoutMetadata, type StackJson } from '@platform/testing';
+import { environmentFixture, environmentOfTier, expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, generatedEnvironmentName, repoRoot, stackSnapshot, stackSnapshotFile, synthJson, withoutMetadata, type StackJson } from '@platform/testing';
 import { App } from 'cdktf';
 import { definePlatform } from './app';
 import {
@@ -81,12 +81,19 @@ describe('BootstrapStack', () => {
   });
 
   test.each(envs.map((e) => [e.name, e] as const))(
-    'GIVEN envs/%s.yaml WHEN its bootstrap stack is synthesized THEN it matches the reviewed snapshot',
+    'GIVEN envs/%s.yaml WHEN its bootstrap stack is synthesized THEN it matches its reviewed snapshot file',
     (_name, env) => {
       delete process.env[BOOTSTRAP_BACKEND_VARIABLE];
-      expect(withoutMetadata(bootstrap(env).json)).toMatchSnapshot();
+      const { stack, json } = bootstrap(env);
+      expectFileSnapshot(stackSnapshot(json, stack.node.id), stackSnapshotFile(stack.node.id));
     },
   );
+
+  test('GIVEN envs/ WHEN the bootstrap snapshot files are listed THEN each belongs to an environment (none left of a removed one)', () => {
+    delete process.env[BOOTSTRAP_BACKEND_VARIABLE];
+    const files = envs.map((env) => stackSnapshotFile(bootstrap(env).stack.node.id));
+    expectNoStaleSnapshots(path.dirname(files[0]!), '-bootstrap.yaml', files);
+  });
 
   test('GIVEN no PLATFORM_BOOTSTRAP_BACKEND WHEN synthesized THEN the stack keeps its state in its own bucket at bootstrap.tfstate, locked like the environment', () => {
     delete process.env[BOOTSTRAP_BACKEND_VARIABLE];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { addHelmProvider, configureStackFactory } from '@platform/stack-factory';
-import { firstEnvironment, generatedEnvironmentName, repoRoot, toolPath } from '@platform/testing';
+import { expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, generatedEnvironmentName, repoRoot, stackSnapshot, stackSnapshotFile, toolPath } from '@platform/testing';
 import { Testing } from 'cdktf';
 import { parse, parseDocument, stringify } from 'yaml';
 import { definePlatform } from './app';
@@ -48,12 +48,17 @@ function elementsOf(tf: Tf): Element[] {
 }
 
 describe('PlatformStack', () => {
+  it('GIVEN envs/ WHEN the platform snapshot files are listed THEN each belongs to an environment (none left of a removed one)', () => {
+    const files = envs.map((env) => stackSnapshotFile(new PlatformStack(Testing.app(), env).node.id));
+    expectNoStaleSnapshots(path.dirname(files[0]!), '-platform.yaml', files);
+  });
+
   describe.each(envs.map((e) => e.name))('in %s', (name) => {
     const env = envNamed(name);
     const { stack, tf, json } = synthPlatform(env);
 
-    it('GIVEN the environment file WHEN synthesized THEN the whole stack matches the reviewed snapshot', () => {
-      expect(json).toMatchSnapshot();
+    it('GIVEN the environment file WHEN synthesized THEN the whole stack matches its reviewed snapshot file, one YAML document per Kubernetes object', () => {
+      expectFileSnapshot(stackSnapshot(json, stack.node.id), stackSnapshotFile(stack.node.id));
     });
 
     it('GIVEN the stack WHEN synthesized THEN it is <env>-platform with its own state key', () => {

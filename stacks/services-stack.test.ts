@@ -1,16 +1,22 @@
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
-import { environmentFixture, environmentOfTier, firstEnvironment, repoRoot, synthJson, withoutMetadata } from '@platform/testing';
+import { environmentFixture, environmentOfTier, expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, repoRoot, stackSnapshot, stackSnapshotFile, synthJson, withoutMetadata } from '@platform/testing';
 import { App } from 'cdktf';
 import { ServicesStack } from './services-stack';
 
 const envs = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
 
 describe('ServicesStack', () => {
-  // One reviewed snapshot per environment (metadata stripped): a PR that changes what a stack
-  // synthesizes shows the change here.
-  test.each(envs.map((e) => [e.name, e] as const))('GIVEN envs/%s.yaml WHEN synthesized THEN it matches the reviewed snapshot', (_name, env) => {
-    expect(withoutMetadata(synthJson(new ServicesStack(new App(), env)))).toMatchSnapshot();
+  // One reviewed snapshot file per environment (stacks/__snapshots__/<env>-services.yaml, metadata
+  // stripped): a PR that changes what a stack synthesizes shows the change there.
+  test.each(envs.map((e) => [e.name, e] as const))('GIVEN envs/%s.yaml WHEN synthesized THEN it matches its reviewed snapshot file', (_name, env) => {
+    const stack = new ServicesStack(new App(), env);
+    expectFileSnapshot(stackSnapshot(synthJson(stack), stack.node.id), stackSnapshotFile(stack.node.id));
+  });
+
+  test('GIVEN envs/ WHEN the snapshot files are listed THEN each belongs to an environment (none left of a removed one)', () => {
+    const files = envs.map((env) => stackSnapshotFile(new ServicesStack(new App(), env).node.id));
+    expectNoStaleSnapshots(path.dirname(files[0]!), '-services.yaml', files);
   });
 
   test.each(envs.map((e) => [e.name, e] as const))('GIVEN envs/%s.yaml WHEN synthesized THEN there is one ECR/IAM/log group/DNS set per service', (_name, env) => {

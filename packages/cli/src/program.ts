@@ -3,6 +3,7 @@ import { registerAffected } from './commands/affected';
 import { registerComment } from './commands/comment';
 import { registerDrift } from './commands/drift';
 import { registerEnvironments } from './commands/environments';
+import { registerGuard } from './commands/guard';
 import { registerPlan } from './commands/plan';
 import { registerPromote } from './commands/promote';
 import { registerSynth } from './commands/synth';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDrift(program);
   registerEnvironments(program);
   registerPromote(program);
+  registerGuard(program);
   return program;
 }
 

@@ -8,11 +8,11 @@ afterAll(cleanTemps);
 
 describe('listStacks', () => {
   test('GIVEN a cdktf.out THEN every stacks/<id> holding a cdk.tf.json is listed, sorted', () => {
-    const outdir = makeOutdir({ 'envthree-services': dataStack({}), 'envone-services': dataStack({}) });
+    const outdir = makeOutdir({ 'papa-services': dataStack({}), 'delta-services': dataStack({}) });
     mkdirSync(path.join(outdir, 'stacks', 'not-a-stack'));
-    expect(listStacks(outdir).map((s) => s.id)).toEqual(['envone-services', 'envthree-services']);
-    expect(listStacks(outdir)[0]!.dir).toBe(path.join(outdir, 'stacks', 'envone-services'));
-    expect(readSynthesized(outdir).get('envone-services')).toEqual(dataStack({}));
+    expect(listStacks(outdir).map((s) => s.id)).toEqual(['delta-services', 'papa-services']);
+    expect(listStacks(outdir)[0]!.dir).toBe(path.join(outdir, 'stacks', 'delta-services'));
+    expect(readSynthesized(outdir).get('delta-services')).toEqual(dataStack({}));
   });
 
   test.each([
@@ -25,28 +25,28 @@ describe('listStacks', () => {
 });
 
 describe('selectStacks', () => {
-  const all = ['envone-network', 'envone-services', 'envthree-services'].map((id) => ({ id, dir: `/out/stacks/${id}` }));
+  const all = ['delta-network', 'delta-services', 'papa-services'].map((id) => ({ id, dir: `/out/stacks/${id}` }));
 
   test.each([
-    [[], [], ['envone-network', 'envone-services', 'envthree-services']],
-    [['envthree-services', 'envone-services', 'envthree-services'], [], ['envthree-services', 'envone-services']],
-    [[], ['envone'], ['envone-network', 'envone-services']],
-    [['envone-services', 'envthree-services'], ['envthree'], ['envthree-services']],
+    [[], [], ['delta-network', 'delta-services', 'papa-services']],
+    [['papa-services', 'delta-services', 'papa-services'], [], ['papa-services', 'delta-services']],
+    [[], ['delta'], ['delta-network', 'delta-services']],
+    [['delta-services', 'papa-services'], ['papa'], ['papa-services']],
   ])('GIVEN names %j and environments %j THEN %j', (names, envs, expected) => {
     expect(selectStacks(all, names, envs).map((s) => s.id)).toEqual(expected);
   });
 
   test('GIVEN unknown names THEN the error lists them and what exists', () => {
-    expect(() => selectStacks(all, ['envone-servics', 'envfour-x'])).toThrow('"envone-servics", "envfour-x": no such stack in cdktf.out/stacks — choose from envone-network, envone-services, envthree-services');
+    expect(() => selectStacks(all, ['delta-servics', 'quebec-x'])).toThrow('"delta-servics", "quebec-x": no such stack in cdktf.out/stacks — choose from delta-network, delta-services, papa-services');
   });
 
   test('GIVEN an unknown environment THEN the error names --env and the environments there are', () => {
-    expect(() => selectStacks(all, [], ['envfour'])).toThrow('--env "envfour": no stacks of this environment in cdktf.out — choose from envone, envthree');
+    expect(() => selectStacks(all, [], ['quebec'])).toThrow('--env "quebec": no stacks of this environment in cdktf.out — choose from delta, papa');
   });
 });
 
 test('environmentOf and byEnvironment follow the <env>-<stack> stack ids', () => {
-  expect(environmentOf('envtwo-services')).toBe('envtwo');
+  expect(environmentOf('sierra-services')).toBe('sierra');
   expect(environmentOf('odd')).toBe('odd');
-  expect(byEnvironment(['envthree-b', 'envone-a', 'envthree-a'])).toEqual({ envone: ['envone-a'], envthree: ['envthree-a', 'envthree-b'] });
+  expect(byEnvironment(['papa-b', 'delta-a', 'papa-a'])).toEqual({ delta: ['delta-a'], papa: ['papa-a', 'papa-b'] });
 });
