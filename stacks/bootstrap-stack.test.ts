@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { EnvironmentStack } from '@platform/stack-factory';
-import { environmentFixture, environmentOfTier, expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, generatedEnvironmentName, repoRoot, stackSnapshot, stackSnapshotFile, synthJson, withoutMetadata, type StackJson } from '@platform/testing';
+import { environmentFixture, environmentOfTier, expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, generatedEnvironmentName, repoRoot, stackSnapshot, stackSnapshotFile, synthJson, type StackJson } from '@platform/testing';
 import { App } from 'cdktf';
 import { definePlatform } from './app';
 import {

@@ -1,13 +1,12 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { CI_ROLE_PURPOSES, ciRoleName } from '@platform/naming';
-import { repoRoot, synthJson } from '@platform/testing';
+import { generatedEnvironmentName, repoRoot, synthJson, writeGeneratedEnvironment } from '@platform/testing';
 import { githubSubject } from '@platform/ci-identity-module';
 import { rolesOf, trustSubjects, type IamStatement, type SynthesizedRole } from '@platform/ci-identity-module/test/synthesized-policies';
 import { App, TerraformStack } from 'cdktf';
-import { parse, stringify } from 'yaml';
 import { definePlatform } from './app';
 import { BootstrapStack, bootstrapTargets } from './bootstrap-stack';
 import { ServicesStack } from './services-stack';
@@ -29,13 +28,8 @@ function environments(): { envs: EnvironmentConfig[]; generated: string } {
   try {
     const dir = path.join(work, 'envs');
     cpSync(path.join(repoRoot, 'envs'), dir, { recursive: true });
-    const real = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
-    const source = real[0]!;
-    const generated = 'zz9fourth';
-    const doc = parse(readFileSync(path.join(repoRoot, source.file), 'utf8')) as Record<string, Record<string, unknown>>;
-    doc.aws = { ...doc.aws, accountId: '987654321098' };
-    doc.state = { ...doc.state, bucket: 'generated-tfstate-987654321098' };
-    writeFileSync(path.join(dir, `${generated}.yaml`), stringify(doc));
+    const generated = generatedEnvironmentName('ci-identity');
+    writeGeneratedEnvironment(dir, generated);
     return { envs: loadEnvironments(dir, { root: work }), generated };
   } finally {
     rmSync(work, { recursive: true, force: true });

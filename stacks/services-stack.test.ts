@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
-import { environmentFixture, environmentOfTier, expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, repoRoot, stackSnapshot, stackSnapshotFile, synthJson, withoutMetadata } from '@platform/testing';
+import { environmentFixture, environmentOfTier, expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, repoRoot, stackSnapshot, stackSnapshotFile, synthJson } from '@platform/testing';
 import { App } from 'cdktf';
 import { ServicesStack } from './services-stack';
 

@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import * as path from 'node:path';
 import * as config from '@platform/config';
 import { CI_ROLE_PURPOSES, ciRoleArn, stackId } from '@platform/naming';
-import { toolPath } from '@platform/testing';
-import { parse, stringify } from 'yaml';
+import { toolPath, writeGeneratedEnvironment } from '@platform/testing';
+import { parse } from 'yaml';
 import { cleanTemps, REPO_ROOT, tempDir, writeScript } from '../test/helpers';
 
 /** The CI workflows: real `actionlint` on every file, then the properties the platform relies on. */
@@ -77,11 +77,7 @@ const GENERATED = 'zz9fourth';
 function generatedEnvironments(waves: (env: { name: string; tier: string }, index: number) => number): { environments: ContractEnvironment[]; waves: Array<{ wave: number; environments: string[] }> } {
   const dir = path.join(tempDir('workflow-envs-'), 'envs');
   cpSync(path.join(REPO_ROOT, 'envs'), dir, { recursive: true });
-  const first = readdirSync(dir).find((f) => f.endsWith('.yaml') && !f.startsWith('_'))!;
-  const doc = parse(readFileSync(path.join(dir, first), 'utf8')) as Record<string, Record<string, unknown>>;
-  doc.aws = { ...doc.aws, accountId: '987654321098' };
-  doc.state = { ...doc.state, bucket: 'generated-tfstate-987654321098' };
-  writeFileSync(path.join(dir, `${GENERATED}.yaml`), stringify(doc));
+  writeGeneratedEnvironment(dir, GENERATED);
   const loaded = config.loadEnvironments(dir, { root: path.dirname(dir) });
   const environments = loaded
     .map((e, i) => ({

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { environmentNames, environmentOfTier } from '@platform/testing';
 import { isMap, parseDocument } from 'yaml';
 import { capture, cleanTemps, REPO_ROOT, runBin, tempDir } from '../../test/helpers';
 import { UsageError } from '../errors';
@@ -30,10 +29,6 @@ function editYaml(file: string, edit: (doc: ReturnType<typeof parseDocument>) =>
   edit(doc);
   writeFileSync(file, doc.toString());
 }
-
-/** Environments from envs/: the first one (its file changes), another (renamed service), a production one (reformatted). */
-const [A, B] = environmentNames();
-const P = environmentOfTier('production');
 
 const VERSION_LINE = /REQUIRED_TERRAFORM_VERSION = '[^']*'/;
 
