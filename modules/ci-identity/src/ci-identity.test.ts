@@ -191,7 +191,17 @@ describe('CiIdentity', () => {
         },
       });
       expect(sid(role, 'StateWriteOwnObjects')!.Resource).toEqual(['arn:aws:s3:::example-tfstate/betaenv/*']);
-      expect(sid(role, 'KmsGrantWorkloadKeysToEcr')).toMatchObject({ Resource: [KEY], Condition: { StringEquals: { 'kms:ViaService': ['ecr.eu-west-1.amazonaws.com'] } } });
+      expect(sid(role, 'DenyVerificationRecords')).toMatchObject({
+        Effect: 'Deny',
+        Action: ['route53:ChangeResourceRecordSets'],
+        Condition: { 'ForAnyValue:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_*', '*._*'] } },
+      });
+      expect(sid(role, 'KmsGrantWorkloadKeysToEcr')).toMatchObject({
+        Action: ['kms:CreateGrant'],
+        Resource: [KEY],
+        Condition: { StringEquals: { 'kms:ViaService': ['ecr.eu-west-1.amazonaws.com'] }, Bool: { 'kms:GrantIsForAWSResource': ['true'] } },
+      });
+      expect(sid(role, 'KmsDescribeWorkloadKeysThroughEcr')).toMatchObject({ Action: ['kms:DescribeKey', 'kms:RetireGrant'], Resource: [KEY] });
       expect(sid(roles.get('platform-ci-alphaenv-apply')!, 'KmsGrantWorkloadKeysToEcr')).toBeUndefined();
     });
 

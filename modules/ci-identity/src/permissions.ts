@@ -299,6 +299,15 @@ function awsManage(s: ScopeArns): Statement[] {
       ],
     },
     {
+      // Underscore labels are verification records (`_acme-challenge`, `_dmarc`, domain-validation CNAMEs):
+      // a CNAME there can get a TLS certificate issued for the zone. Services never need one.
+      sid: 'DenyVerificationRecords',
+      effect: 'Deny',
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [s.zone],
+      condition: [{ test: 'ForAnyValue:StringLike', variable: 'route53:ChangeResourceRecordSetsNormalizedRecordNames', values: ['_*', '*._*'] }],
+    },
+    {
       sid: 'IamCreateWorkloadRolesWithinBoundary',
       actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'],
       resources: [...s.workloadRoles],
@@ -346,7 +355,16 @@ function awsManage(s: ScopeArns): Statement[] {
       ? [
           {
             sid: 'KmsGrantWorkloadKeysToEcr',
-            actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:RetireGrant'],
+            actions: ['kms:CreateGrant'],
+            resources: [...s.workloadKeys],
+            condition: [
+              { test: 'StringEquals', variable: 'kms:ViaService', values: [`ecr.${s.region}.amazonaws.com`] },
+              { test: 'Bool', variable: 'kms:GrantIsForAWSResource', values: ['true'] },
+            ],
+          },
+          {
+            sid: 'KmsDescribeWorkloadKeysThroughEcr',
+            actions: ['kms:DescribeKey', 'kms:RetireGrant'],
             resources: [...s.workloadKeys],
             condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`ecr.${s.region}.amazonaws.com`] }],
           },
