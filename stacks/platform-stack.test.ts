@@ -94,15 +94,27 @@ describe('PlatformStack', () => {
       });
     });
 
-    it("GIVEN the operator's IRSA role WHEN synthesized THEN the controller service account is annotated with it", () => {
-      const values = parse((release(tf, 'ExternalSecrets').values as string[])[0]!) as { serviceAccount: unknown };
-      const roleId = Object.keys(tf.resource.aws_iam_role!)[0];
-      expect(values.serviceAccount).toEqual({
-        create: true,
-        name: 'external-secrets',
-        annotations: { 'eks.amazonaws.com/role-arn': `\${aws_iam_role.${roleId}.arn}` },
-      });
-      expect(tf.output.secret_store_role_arn!.value).toBe(`\${aws_iam_role.${roleId}.arn}`);
+    it('GIVEN the External Secrets controller WHEN synthesized THEN it has no IAM role: it reads no secret as itself', () => {
+      expect(tf.resource.aws_iam_role).toBeUndefined();
+      expect(tf.output?.secret_store_role_arn).toBeUndefined();
+      const values = (release(tf, 'ExternalSecrets').values as string[] | undefined)?.[0];
+      expect(values ?? '').not.toContain('eks.amazonaws.com/role-arn');
+    });
+
+    it("GIVEN services with secrets WHEN synthesized THEN each has its own SecretStore in its namespace, authenticating as its own service account, and no ClusterSecretStore exists", () => {
+      const objects = objectsOf(tf);
+      expect(objects.filter((o) => o.kind === 'ClusterSecretStore')).toEqual([]);
+      const withSecrets = gitOpsServices(env).filter((s) => (s.secrets ?? []).length > 0);
+      const stores = objects.filter((o) => o.kind === 'SecretStore');
+      expect(stores.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual(withSecrets.map((s) => `${s.namespace}/${s.name}-secrets-manager`).sort());
+      for (const svc of withSecrets) {
+        const store = stores.find((o) => o.metadata.namespace === svc.namespace && o.metadata.name === `${svc.name}-secrets-manager`)!;
+        expect(store.spec).toEqual({
+          provider: { aws: { service: 'SecretsManager', region: env.aws.region, auth: { jwt: { serviceAccountRef: { name: svc.serviceAccount ?? svc.name } } } } },
+        });
+        const externalSecrets = objects.filter((o) => o.kind === 'ExternalSecret' && o.metadata.namespace === svc.namespace);
+        for (const es of externalSecrets) expect(es.spec.secretStoreRef).toEqual({ kind: 'SecretStore', name: `${svc.name}-secrets-manager` });
+      }
     });
 
     it('GIVEN the operators WHEN synthesized THEN the GitOps objects are installed after both (their CRDs exist first)', () => {
@@ -147,14 +159,6 @@ describe('PlatformStack', () => {
       }
     });
 
-    it('GIVEN services with secrets WHEN synthesized THEN the operator may read exactly their <env>/<service>/* prefixes', () => {
-      const expected = env.services
-        .filter((s) => (s.secrets ?? []).length > 0)
-        .map((s) => `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${name}/${s.name}/*`)
-        .sort();
-      const read = Object.entries(tf.data.aws_iam_policy_document!).find(([id]) => id.includes('ReadPolicyDocument'));
-      expect((read?.[1] as { statement: Array<{ resources: string[] }> } | undefined)?.statement[0]!.resources ?? []).toEqual(expected);
-    });
   });
 
   it('GIVEN a service without a team WHEN mapped THEN it takes the tags.team of the environment', () => {

@@ -24,6 +24,33 @@ describe('ServicesStack', () => {
     }
   });
 
+  test.each(envs.map((e) => [e.name, e] as const))(
+    "GIVEN envs/%s.yaml WHEN synthesized THEN each service with secrets may read only <env>/<service>/* and the others have no policy",
+    (_name, env) => {
+      const json = synthJson(new ServicesStack(new App(), env));
+      const withSecrets = env.services.filter((s) => (s.secrets ?? []).length > 0);
+      expect(json).toHaveResourceCount('aws_iam_role_policy', withSecrets.length);
+      const docs = Object.entries(json.data?.aws_iam_policy_document ?? {}) as Array<[string, { statement: Array<{ sid: string; resources?: string[] }> }]>;
+      for (const svc of env.services) {
+        const doc = docs.find(([id]) => id.startsWith(`${svc.name.replace(/-/g, '_')}_WorkloadRole_PolicyDocument`));
+        if ((svc.secrets ?? []).length === 0) {
+          expect(doc).toBeUndefined();
+          continue;
+        }
+        expect(doc![1].statement.find((st) => st.sid === 'ReadOwnSecrets')!.resources).toEqual([
+          `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${env.name}/${svc.name}/*`,
+        ]);
+      }
+    },
+  );
+
+  test('GIVEN two services sharing a namespace and service account WHEN synthesized THEN synth fails naming both', () => {
+    const env = envs.find((e) => e.services.length > 0)!;
+    const [first] = env.services;
+    const twin = { ...first!, name: 'twin', hostname: `twin.${env.dns.zoneName}`, namespace: first!.namespace ?? first!.name, serviceAccount: first!.serviceAccount ?? first!.name };
+    expect(() => new ServicesStack(new App(), { ...env, services: [...env.services, twin] })).toThrow(/workload ".+" is also the namespace and service account of/);
+  });
+
   test('GIVEN a per-service retention WHEN synthesized THEN it overrides the environment default', () => {
     const env = environmentFixture('prod');
     const json = synthJson(new ServicesStack(new App(), env));

@@ -27,6 +27,7 @@ export class ServicesStack extends EnvironmentStack {
       const module = new ServiceModule(this, svc.name, {
         name: svc.name,
         environment: env.name,
+        aws: { accountId: env.aws.accountId, region: env.aws.region },
         cluster: { oidcProviderArn: oidcProviderArn(env.aws.accountId, env.cluster.oidcIssuer), oidcIssuer: env.cluster.oidcIssuer },
         workload: { namespace: svc.namespace, serviceAccount: svc.serviceAccount },
         dns: { zoneId: env.dns.zoneId, zoneName: env.dns.zoneName, hostname: svc.hostname, target: env.ingress },
@@ -34,6 +35,8 @@ export class ServicesStack extends EnvironmentStack {
         repository: { kmsKeyArn: env.ecr.kmsKeyArn, keepTaggedImages: env.ecr.keepTaggedImages, untaggedExpiryDays: env.ecr.untaggedExpiryDays },
         preventDestroy: env.preventDestroy,
       });
+      // Its namespaced SecretStore authenticates as this role: it reads <env>/<service>/* and nothing else.
+      if ((svc.secrets ?? []).length > 0) module.grantSecretsRead();
       services.set(svc.name, module);
     }
     this.services = services;
