@@ -51,6 +51,35 @@ describe('ServicesStack', () => {
     expect(() => new ServicesStack(new App(), { ...env, services: [...env.services, twin] })).toThrow(/workload ".+" is also the namespace and service account of/);
   });
 
+  test.each(envs.map((e) => [e.name, e] as const))("GIVEN envs/%s.yaml WHEN synthesized THEN logs and images use the environment's own key exactly when it asks for KMS without naming a key", (_name, env) => {
+    const json = synthJson(new ServicesStack(new App(), env));
+    const ownLogs = env.logs.encryption === 'kms' && !env.logs.kmsKeyArn;
+    const ownImages = env.ecr.encryption === 'kms' && !env.ecr.kmsKeyArn;
+    const keys = Object.keys(json.resource?.aws_kms_key ?? {});
+    expect(keys).toHaveLength(ownLogs || ownImages ? 1 : 0);
+    const ref = keys[0] ? `\${aws_kms_key.${keys[0]}.arn}` : undefined;
+    for (const group of Object.values(json.resource?.aws_cloudwatch_log_group ?? {})) {
+      expect(group.kms_key_id).toBe(ownLogs ? ref : env.logs.kmsKeyArn);
+    }
+    for (const repo of Object.values(json.resource?.aws_ecr_repository ?? {})) {
+      const enc = (repo.encryption_configuration as Array<Record<string, unknown>>)[0]!;
+      expect(enc.kms_key).toBe(ownImages ? ref : env.ecr.kmsKeyArn);
+    }
+  });
+
+  test("GIVEN an environment asking for KMS on logs and images WHEN synthesized THEN one key is created, protected like its log groups, with statements for both", () => {
+    const base = envs[0]!;
+    const env = { ...base, preventDestroy: true, logs: { ...base.logs, encryption: 'kms' as const, kmsKeyArn: undefined }, ecr: { ...base.ecr, encryption: 'kms' as const, kmsKeyArn: undefined } };
+    const stack = new ServicesStack(new App(), env);
+    const json = synthJson(stack);
+    expect(json).toHaveResourceCount('aws_kms_key', 1);
+    expect(json).toHaveResourceDeep('aws_kms_key', { enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/platform/${env.name}` });
+    const keyDoc = Object.entries(json.data?.aws_iam_policy_document ?? {}).find(([id]) => id.startsWith('EnvironmentKey'))![1] as { statement: Array<{ sid: string }> };
+    expect(keyDoc.statement.map((st) => st.sid)).toEqual(['AccountAdministersKey', 'CloudWatchLogsUsesKeyForEnvironmentLogGroups', 'EcrCreatesGrantsForRepositories']);
+    expect(stack.environmentKeyArn).toMatch(/\$\{TfToken/);
+  });
+
   test('GIVEN a per-service retention WHEN synthesized THEN it overrides the environment default', () => {
     const env = environmentFixture('prod');
     const json = synthJson(new ServicesStack(new App(), env));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyIssues } from './rules/keys';
 
 /**
  * The environment schema: what one `envs/<env>.yaml`, merged over `envs/_base.yaml`, must hold.
@@ -22,6 +23,8 @@ const TAG_VALUE = /^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u;
 
 export const awsRegion = z.string().regex(AWS_REGION, 'is not an AWS region — use a region code such as "eu-west-1"');
 export const kmsKeyArn = z.string().regex(KMS_KEY_ARN, 'is not a KMS key ARN — use "arn:aws:kms:<region>:<account>:key/<id>"');
+/** Encryption at rest of logs or images: the service's default, or a customer-managed KMS key. */
+export const keyEncryption = z.enum(['default', 'kms'], { error: 'must be "default" or "kms"' });
 export const dnsName = z
   .string()
   .regex(
@@ -205,6 +208,8 @@ export const environmentSchema = z.strictObject({
   preventDestroyOptOut: z.string().trim().min(20, 'must explain the exception in at least 20 characters').optional(),
   logs: z.strictObject({
     retentionDays,
+    /** `kms`: a customer-managed key; the environment's own key (created in code) unless kmsKeyArn names one. */
+    encryption: keyEncryption.optional(),
     kmsKeyArn: kmsKeyArn.optional(),
   }),
   ecr: z.strictObject({
@@ -212,6 +217,8 @@ export const environmentSchema = z.strictObject({
     keepTaggedImages: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
     /** Untagged images expire after this many days. */
     untaggedExpiryDays: z.number().int().min(1, 'must be at least 1').max(365, 'must be at most 365'),
+    /** `kms`: a customer-managed key; the environment's own key (created in code) unless kmsKeyArn names one. */
+    encryption: keyEncryption.optional(),
     kmsKeyArn: kmsKeyArn.optional(),
   }),
   /** How Argo CD deploys the services: the repository it syncs and whether it syncs on its own. */
@@ -255,8 +262,8 @@ export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
     }
     for (const section of ['logs', 'ecr'] as const) {
       const block = env[section] as Record<string, unknown> | undefined;
-      if (block && typeof block === 'object' && !block.kmsKeyArn) {
-        issues.push({ path: [section], message: `has no kmsKeyArn — a production environment encrypts ${section === 'logs' ? 'logs' : 'images'} with a customer-managed KMS key; set ${section}.kmsKeyArn` });
+      if (block && typeof block === 'object' && !block.kmsKeyArn && block.encryption !== 'kms') {
+        issues.push({ path: [section], message: `has no kmsKeyArn — a production environment encrypts ${section === 'logs' ? 'logs' : 'images'} with a customer-managed KMS key; set ${section}.encryption: kms (the environment's own key) or ${section}.kmsKeyArn` });
       }
     }
   } else if (env.preventDestroyOptOut !== undefined) {
@@ -299,6 +306,7 @@ export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
     }
   });
   issues.push(...secretIssues(services, env.tags));
+  issues.push(...keyIssues(env));
   return issues;
 }
 

@@ -103,3 +103,13 @@ export function ciRoleName(env: string, purpose: CiRolePurpose): string {
 export function ciRoleArn(accountId: string, env: string, purpose: CiRolePurpose, partition = 'aws'): string {
   return roleArn(accountId, ciRoleName(env, purpose), partition);
 }
+
+/** Alias of an environment's own KMS key (logs and images), e.g. `alias/platform/<env>`. */
+export function environmentKmsKeyAlias(env: string): string {
+  return `alias/platform/${env}`;
+}
+
+/** ARN pattern of every log group of an environment (`logGroupName`): `…:log-group:/platform/<env>/*`. */
+export function environmentLogGroupsArn(accountId: string, region: string, env: string, partition = 'aws'): string {
+  return `arn:${partition}:logs:${region}:${accountId}:log-group:/platform/${env}/*`;
+}

@@ -1,0 +1,74 @@
+import { awsTestStack, synthJson } from '@platform/testing';
+import { EnvironmentKey, type EnvironmentKeyProps } from './environment-key';
+
+const AWS = { accountId: '444455556666', region: 'eu-central-1' };
+
+function synth(props: Partial<EnvironmentKeyProps> = {}) {
+  const stack = awsTestStack('key');
+  const key = new EnvironmentKey(stack, 'EnvironmentKey', { environment: 'qa1', aws: AWS, ...props });
+  const json = synthJson(stack);
+  const statements = (Object.values(json.data?.aws_iam_policy_document ?? {})[0] as { statement: Array<Record<string, unknown>> }).statement;
+  return { json, key, statements };
+}
+
+describe('EnvironmentKey', () => {
+  test('GIVEN logs and images WHEN synthesized THEN the key rotates, has a 30-day deletion window, an alias and a policy from a policy document', () => {
+    const { json } = synth({ logs: true, images: true });
+    expect(json).toHaveResourceDeep('aws_kms_key', {
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+      policy: expect.stringMatching(/^\$\{data\.aws_iam_policy_document\..+\.json\}$/),
+    });
+    expect(json).toHaveResourceDeep('aws_kms_alias', { name: 'alias/platform/qa1' });
+  });
+
+  test('GIVEN any key WHEN synthesized THEN the account root administers it', () => {
+    const { statements } = synth();
+    expect(statements).toEqual([
+      { sid: 'AccountAdministersKey', effect: 'Allow', principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::444455556666:root'] }], actions: ['kms:*'], resources: ['*'] },
+    ]);
+  });
+
+  test("GIVEN logs WHEN synthesized THEN CloudWatch Logs of the region may use the key only for the environment's log groups", () => {
+    const { statements } = synth({ logs: true });
+    expect(statements.find((s) => s.sid === 'CloudWatchLogsUsesKeyForEnvironmentLogGroups')).toEqual({
+      sid: 'CloudWatchLogsUsesKeyForEnvironmentLogGroups',
+      effect: 'Allow',
+      principals: [{ type: 'Service', identifiers: ['logs.eu-central-1.amazonaws.com'] }],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      condition: [{ test: 'ArnLike', variable: 'kms:EncryptionContext:aws:logs:arn', values: ['arn:aws:logs:eu-central-1:444455556666:log-group:/platform/qa1/*'] }],
+    });
+    expect(statements.map((s) => s.sid)).not.toContain('EcrCreatesGrantsForRepositories');
+  });
+
+  test('GIVEN images WHEN synthesized THEN the account may create grants only for AWS resources, only through ECR in the region', () => {
+    const { statements } = synth({ images: true });
+    expect(statements.find((s) => s.sid === 'EcrCreatesGrantsForRepositories')).toEqual({
+      sid: 'EcrCreatesGrantsForRepositories',
+      effect: 'Allow',
+      principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::444455556666:root'] }],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      condition: [
+        { test: 'Bool', variable: 'kms:GrantIsForAWSResource', values: ['true'] },
+        { test: 'StringEquals', variable: 'kms:ViaService', values: ['ecr.eu-central-1.amazonaws.com'] },
+        { test: 'StringEquals', variable: 'kms:CallerAccount', values: ['444455556666'] },
+      ],
+    });
+    expect(statements.map((s) => s.sid)).not.toContain('CloudWatchLogsUsesKeyForEnvironmentLogGroups');
+  });
+
+  test('GIVEN preventDestroy WHEN synthesized THEN the key is protected; without it, it is not', () => {
+    expect(synth({ preventDestroy: true }).json).toHaveResourceDeep('aws_kms_key', { lifecycle: { prevent_destroy: true } });
+    expect(Object.values(synth().json.resource?.aws_kms_key ?? {})[0]).not.toHaveProperty('lifecycle');
+  });
+
+  test.each<[string, Partial<EnvironmentKeyProps>, RegExp]>([
+    ['a bad account', { aws: { accountId: '12', region: 'eu-central-1' } }, /aws\.accountId "12" is not an AWS account ID/],
+    ['a bad region', { aws: { accountId: '444455556666', region: 'mars' } }, /aws\.region "mars" is not an AWS region/],
+    ['a bad environment', { environment: 'QA 1' }, /environment "QA 1" is not an environment name/],
+  ])('GIVEN %s WHEN constructed THEN it throws naming the prop', (_l, props, message) => {
+    expect(() => synth(props)).toThrow(message);
+  });
+});
