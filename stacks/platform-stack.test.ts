@@ -5,7 +5,12 @@ import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { addHelmProvider, configureStackFactory } from '@platform/stack-factory';
 import { repoRoot, toolPath } from '@platform/testing';
-import { Testing } from 'cdktf';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { formatAffected, toReport } from '@platform/cli/src/commands/affected';
+import { diffSynthesized } from '@platform/cli/src/lib/semantic-diff';
+import { GitOpsObjects } from '@platform/gitops-module';
+import { Testing, TerraformStack } from 'cdktf';
 import { parse, parseDocument, stringify } from 'yaml';
 import { definePlatform } from './app';
 import { gitOpsServices, PlatformStack } from './platform-stack';
@@ -117,6 +122,25 @@ describe('PlatformStack', () => {
       }
     });
 
+    it(`GIVEN preventDestroy ${String(env.preventDestroy)} WHEN synthesized THEN the operator and GitOps releases are ${env.preventDestroy ? '' : 'not '}protected from destroy`, () => {
+      for (const prefix of ['ArgoCd', 'ExternalSecrets', 'GitOps']) {
+        if (env.preventDestroy) expect(release(tf, prefix).lifecycle).toEqual({ prevent_destroy: true });
+        else expect(release(tf, prefix)).not.toHaveProperty('lifecycle');
+      }
+    });
+
+    it('GIVEN the GitOps objects WHEN synthesized THEN nothing they hold can cascade a deletion to workloads', () => {
+      const objects = objectsOf(tf) as Array<{ kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec: Record<string, unknown> }>;
+      const appSet = objects.find((o) => o.kind === 'ApplicationSet')!;
+      expect(appSet.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+      expect((appSet.spec.template as { metadata: Record<string, unknown> }).metadata).not.toHaveProperty('finalizers');
+      for (const o of objects.filter((x) => ['Namespace', 'AppProject', 'ApplicationSet'].includes(x.kind))) {
+        expect(o.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+      }
+      const defaultProject = objects.find((o) => o.kind === 'AppProject' && o.metadata.name === 'default')!;
+      expect(defaultProject.spec).toMatchObject({ sourceRepos: [], destinations: [] });
+    });
+
     it('GIVEN the operators WHEN synthesized THEN the GitOps objects are installed after both (their CRDs exist first)', () => {
       const ids = Object.keys(tf.resource.helm_release!);
       expect(release(tf, 'GitOps').depends_on).toEqual([
@@ -171,6 +195,34 @@ describe('PlatformStack', () => {
     definePlatform(app, envs);
     const ids = app.node.children.map((c) => c.node.id);
     for (const env of envs) expect(ids).toContain(`${env.name}-platform`);
+  });
+});
+
+describe('renaming the GitOps construct', () => {
+  it('GIVEN the objects release under a new construct id WHEN `platform affected` compares the synth THEN it warns of destroy-and-recreate, and the objects it would uninstall are kept', () => {
+    const env = envs[0]!;
+    const synthWith = (id: string): Record<string, unknown> => {
+      const stack = new TerraformStack(Testing.app(), `${env.name}-platform`);
+      new HelmProvider(stack, 'helm', {});
+      const operator = new Release(stack, 'Operator', { name: 'operator', chart: 'operator' });
+      new GitOpsObjects(stack, id, {
+        environment: env.name,
+        repo: { url: env.gitops.repoUrl, targetRevision: env.gitops.targetRevision },
+        autoSync: env.gitops.autoSync,
+        services: gitOpsServices(env),
+        secretStore: { region: env.aws.region },
+        dependsOn: [operator],
+      });
+      return JSON.parse(Testing.synth(stack)) as Record<string, unknown>;
+    };
+    const id = `${env.name}-platform`;
+    const report = toReport('base', '0'.repeat(40), diffSynthesized(new Map([[id, synthWith('GitOps')]]), new Map([[id, synthWith('ServiceDelivery')]])));
+    const lines = formatAffected(report);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warning: ${id}: helm_release\\.GitOps_Release_\\w+ disappears while helm_release\\.ServiceDelivery_Release_\\w+ appears — Terraform will destroy and recreate`)));
+    // What that destroy would uninstall: every object that could take workloads with it stays.
+    const [, objectsRelease] = Object.entries((synthWith('GitOps').resource as Tf['resource']).helm_release!).find(([key]) => key.startsWith('GitOps'))!;
+    const values = parse((objectsRelease.values as string[])[0]!) as { objects: Array<{ kind: string; metadata: { annotations?: Record<string, string> } }> };
+    for (const o of values.objects.filter((x) => ['Namespace', 'AppProject', 'ApplicationSet'].includes(x.kind))) expect(o.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
   });
 });
 

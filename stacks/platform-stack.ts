@@ -119,5 +119,11 @@ export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
       dependsOn: [this.argoCd.release, this.externalSecrets.release],
     });
 
+    // Replacing one of these releases (a construct-id rename is enough) uninstalls it first: Terraform
+    // refuses to, where the environment protects its stateful resources.
+    if (env.preventDestroy) {
+      for (const release of [this.argoCd, this.externalSecrets, this.gitOps.release]) release.release.lifecycle = { preventDestroy: true };
+    }
+
   }
 }

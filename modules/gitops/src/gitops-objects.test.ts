@@ -66,11 +66,12 @@ function helmTemplate(valuesYaml: string): unknown[] {
 }
 
 describe('GitOpsObjects', () => {
-  it('GIVEN two services WHEN synthesized THEN the objects are namespaces, project, application set, external secrets, then one store per service with secrets', () => {
+  it('GIVEN two services WHEN synthesized THEN the objects are namespaces, the locked default project, the services project, application set, external secrets, then one store per service with secrets', () => {
     const { gitOps } = build();
     expect(gitOps.objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
       'v1 Namespace /payments',
       'v1 Namespace /shop',
+      'argoproj.io/v1alpha1 AppProject argocd/default',
       'argoproj.io/v1alpha1 AppProject argocd/services',
       'argoproj.io/v1alpha1 ApplicationSet argocd/services',
       'external-secrets.io/v1 ExternalSecret payments/payments-database',
@@ -94,6 +95,13 @@ describe('GitOpsObjects', () => {
     expect(release).not.toHaveProperty('repository');
   });
 
+  it("GIVEN Argo CD's own default project WHEN the release installs THEN it takes ownership of it, and every project, the application set and the namespaces are kept on uninstall", () => {
+    const { gitOps, release } = build();
+    expect(release.take_ownership).toBe(true);
+    const kept = gitOps.objects.filter((o) => o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep').map((o) => `${o.kind} ${o.metadata.name}`);
+    expect(kept).toEqual(['Namespace payments', 'Namespace shop', 'AppProject default', 'AppProject services', 'ApplicationSet services']);
+  });
+
   it('GIVEN the synthesized values WHEN parsed back THEN they hold exactly the built objects', () => {
     const { gitOps, valuesYaml } = build();
     expect(parse(valuesYaml)).toEqual({ objects: gitOps.objects });
@@ -108,9 +116,9 @@ describe('GitOpsObjects', () => {
     expect(() => helmTemplate('objects:\n  - apiVersion: v1\n    kind: Secret\n    metadata:\n      name: leaked\n')).toThrow(/objects\/0/);
   });
 
-  it('GIVEN no services WHEN synthesized THEN only the project and an empty application set are installed — no store at all', () => {
+  it('GIVEN no services WHEN synthesized THEN only the projects and an empty application set are installed — no store at all', () => {
     const { gitOps } = build({ services: [] });
-    expect(gitOps.objects.map((o) => o.kind)).toEqual(['AppProject', 'ApplicationSet']);
+    expect(gitOps.objects.map((o) => o.kind)).toEqual(['AppProject', 'AppProject', 'ApplicationSet']);
   });
 
   it('GIVEN any services WHEN synthesized THEN there is no ClusterSecretStore: no store is shared between namespaces', () => {

@@ -8,7 +8,7 @@ import {
   type KubernetesObject,
   type PlatformObjectsValues,
 } from '@platform/helm-release-module';
-import { buildServicesApplicationSet, buildServicesProject, LABELS } from './argo-cd';
+import { buildLockedDefaultProject, buildServicesApplicationSet, buildServicesProject, KEEP_ON_UNINSTALL, LABELS } from './argo-cd';
 import { buildExternalSecrets, buildSecretStore } from './external-secrets';
 import { type AutoSync, type GitOpsService } from './types';
 import { describeObject, validated } from './validate';
@@ -59,7 +59,9 @@ export const GITOPS_NAMES = {
  * by a Helm release of the local charts/platform-objects chart that depends on the operator releases:
  *
  * - the services' Namespaces (kept on uninstall), so ExternalSecrets can land before Argo CD syncs;
- * - the AppProject and ApplicationSet (one Application per service with an image tag);
+ * - Argo CD's `default` AppProject, locked down (no sources, no destinations);
+ * - the AppProject and ApplicationSet (one Application per service with an image tag), kept on
+ *   uninstall, generating Applications whose deletion never cascades (preserveResourcesOnDeletion);
  * - per service with secrets, its own SecretStore in its namespace (authenticating as the service's own
  *   IRSA role) and its ExternalSecrets. There is no ClusterSecretStore.
  *
@@ -89,11 +91,12 @@ export class GitOpsObjects extends Construct {
               name,
               labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: env },
               // Uninstalling the objects must never delete a namespace with workloads in it.
-              annotations: { 'helm.sh/resource-policy': 'keep' },
+              annotations: { ...KEEP_ON_UNINSTALL },
             },
           })
         )
       ),
+      buildLockedDefaultProject({ argoCdNamespace, environment: env }),
       buildServicesProject({ name: GITOPS_NAMES.project, argoCdNamespace, environment: env, repoUrl: props.repo.url, namespaces }),
       buildServicesApplicationSet({
         name: GITOPS_NAMES.applicationSet,
@@ -124,6 +127,8 @@ export class GitOpsObjects extends Construct {
       dependsOn: props.dependsOn,
       provider: props.provider,
     });
+    // Argo CD creates the `default` project on start; the release adopts it to lock it down.
+    this.release.release.takeOwnership = true;
   }
 }
 
