@@ -75,8 +75,8 @@ describe('ServicesStack', () => {
     expect(json).toHaveResourceCount('aws_kms_key', 1);
     expect(json).toHaveResourceDeep('aws_kms_key', { enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
     expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/platform/${env.name}` });
-    const keyDoc = Object.entries(json.data?.aws_iam_policy_document ?? {}).find(([id]) => id.startsWith('EnvironmentKey'))![1] as { statement: Array<{ sid: string }> };
-    expect(keyDoc.statement.map((st) => st.sid)).toEqual(['AccountAdministersKey', 'CloudWatchLogsUsesKeyForEnvironmentLogGroups', 'EcrCreatesGrantsForRepositories']);
+    const policy = JSON.parse(Object.values(json.resource?.aws_kms_key ?? {})[0]!.policy as string) as { Statement: Array<{ Sid: string }> };
+    expect(policy.Statement.map((st) => st.Sid)).toEqual(['AccountAdministersKey', 'CloudWatchLogsUsesKeyForEnvironmentLogGroups', 'EcrCreatesGrantsForRepositories']);
     expect(stack.environmentKeyArn).toMatch(/\$\{TfToken/);
   });
 

@@ -7,56 +7,52 @@ function synth(props: Partial<EnvironmentKeyProps> = {}) {
   const stack = awsTestStack('key');
   const key = new EnvironmentKey(stack, 'EnvironmentKey', { environment: 'qa1', aws: AWS, ...props });
   const json = synthJson(stack);
-  const statements = (Object.values(json.data?.aws_iam_policy_document ?? {})[0] as { statement: Array<Record<string, unknown>> }).statement;
-  return { json, key, statements };
+  const policy = JSON.parse(Object.values(json.resource?.aws_kms_key ?? {})[0]!.policy as string) as { Version: string; Statement: Array<Record<string, unknown>> };
+  return { json, key, statements: policy.Statement, policy };
 }
 
 describe('EnvironmentKey', () => {
-  test('GIVEN logs and images WHEN synthesized THEN the key rotates, has a 30-day deletion window, an alias and a policy from a policy document', () => {
-    const { json } = synth({ logs: true, images: true });
-    expect(json).toHaveResourceDeep('aws_kms_key', {
-      enable_key_rotation: true,
-      deletion_window_in_days: 30,
-      policy: expect.stringMatching(/^\$\{data\.aws_iam_policy_document\..+\.json\}$/),
-    });
+  test('GIVEN logs and images WHEN synthesized THEN the key rotates, has a 30-day deletion window, an alias and a literal JSON policy with one Sid per intent', () => {
+    const { json, policy, key } = synth({ logs: true, images: true });
+    expect(json).toHaveResourceDeep('aws_kms_key', { enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(policy).toEqual(key.policy);
+    expect(policy.Version).toBe('2012-10-17');
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(['AccountAdministersKey', 'CloudWatchLogsUsesKeyForEnvironmentLogGroups', 'EcrCreatesGrantsForRepositories']);
     expect(json).toHaveResourceDeep('aws_kms_alias', { name: 'alias/platform/qa1' });
   });
 
   test('GIVEN any key WHEN synthesized THEN the account root administers it', () => {
     const { statements } = synth();
-    expect(statements).toEqual([
-      { sid: 'AccountAdministersKey', effect: 'Allow', principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::444455556666:root'] }], actions: ['kms:*'], resources: ['*'] },
-    ]);
+    expect(statements).toEqual([{ Sid: 'AccountAdministersKey', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'kms:*', Resource: '*' }]);
   });
 
   test("GIVEN logs WHEN synthesized THEN CloudWatch Logs of the region may use the key only for the environment's log groups", () => {
     const { statements } = synth({ logs: true });
-    expect(statements.find((s) => s.sid === 'CloudWatchLogsUsesKeyForEnvironmentLogGroups')).toEqual({
-      sid: 'CloudWatchLogsUsesKeyForEnvironmentLogGroups',
-      effect: 'Allow',
-      principals: [{ type: 'Service', identifiers: ['logs.eu-central-1.amazonaws.com'] }],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      condition: [{ test: 'ArnLike', variable: 'kms:EncryptionContext:aws:logs:arn', values: ['arn:aws:logs:eu-central-1:444455556666:log-group:/platform/qa1/*'] }],
+    expect(statements.find((s) => s.Sid === 'CloudWatchLogsUsesKeyForEnvironmentLogGroups')).toEqual({
+      Sid: 'CloudWatchLogsUsesKeyForEnvironmentLogGroups',
+      Effect: 'Allow',
+      Principal: { Service: 'logs.eu-central-1.amazonaws.com' },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-central-1:444455556666:log-group:/platform/qa1/*' } },
     });
-    expect(statements.map((s) => s.sid)).not.toContain('EcrCreatesGrantsForRepositories');
+    expect(statements.map((s) => s.Sid)).not.toContain('EcrCreatesGrantsForRepositories');
   });
 
   test('GIVEN images WHEN synthesized THEN the account may create grants only for AWS resources, only through ECR in the region', () => {
     const { statements } = synth({ images: true });
-    expect(statements.find((s) => s.sid === 'EcrCreatesGrantsForRepositories')).toEqual({
-      sid: 'EcrCreatesGrantsForRepositories',
-      effect: 'Allow',
-      principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::444455556666:root'] }],
-      actions: ['kms:CreateGrant'],
-      resources: ['*'],
-      condition: [
-        { test: 'Bool', variable: 'kms:GrantIsForAWSResource', values: ['true'] },
-        { test: 'StringEquals', variable: 'kms:ViaService', values: ['ecr.eu-central-1.amazonaws.com'] },
-        { test: 'StringEquals', variable: 'kms:CallerAccount', values: ['444455556666'] },
-      ],
+    expect(statements.find((s) => s.Sid === 'EcrCreatesGrantsForRepositories')).toEqual({
+      Sid: 'EcrCreatesGrantsForRepositories',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::444455556666:root' },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: {
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        StringEquals: { 'kms:ViaService': 'ecr.eu-central-1.amazonaws.com', 'kms:CallerAccount': '444455556666' },
+      },
     });
-    expect(statements.map((s) => s.sid)).not.toContain('CloudWatchLogsUsesKeyForEnvironmentLogGroups');
+    expect(statements.map((s) => s.Sid)).not.toContain('CloudWatchLogsUsesKeyForEnvironmentLogGroups');
   });
 
   test('GIVEN preventDestroy WHEN synthesized THEN the key is protected; without it, it is not', () => {

@@ -23,6 +23,21 @@ const TAG_VALUE = /^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u;
 
 export const awsRegion = z.string().regex(AWS_REGION, 'is not an AWS region — use a region code such as "eu-west-1"');
 export const kmsKeyArn = z.string().regex(KMS_KEY_ARN, 'is not a KMS key ARN — use "arn:aws:kms:<region>:<account>:key/<id>"');
+/** The state bucket's backups: replicated into another region (or account), every version locked. */
+export const stateBackupSchema = z.strictObject({
+  /** Region of the backup bucket; must differ from state.region. */
+  region: awsRegion,
+  /** Account of the backup bucket, when backups go to a separate backup account. */
+  accountId: z.string().regex(/^\d{12}$/, 'is not an AWS account ID — use the 12-digit ID in quotes').optional(),
+  /** S3 Object Lock of each backup version. Defaults to COMPLIANCE for 30 days. */
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { error: 'must be "GOVERNANCE" or "COMPLIANCE"' }),
+      days: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
+    })
+    .optional(),
+});
+
 /** Encryption at rest of logs or images: the service's default, or a customer-managed KMS key. */
 export const keyEncryption = z.enum(['default', 'kms'], { error: 'must be "default" or "kms"' });
 export const dnsName = z
@@ -195,6 +210,8 @@ export const environmentSchema = z.strictObject({
       .optional(),
     /** S3 native state locking (Terraform ≥ 1.10, OpenTofu ≥ 1.10). */
     useLockfile: z.boolean(),
+    /** Where the state's backups live: another region (or account), Object Lock (modules/state-backend). */
+    backup: stateBackupSchema,
   }),
   /** Terraform refuses to destroy stateful resources (image repositories, log groups) while this is on. */
   preventDestroy: z.boolean(),

@@ -191,6 +191,19 @@ describe('policy pack', () => {
       const found = violations((s) => keyWith(s, [ROOT], 'logs')).filter((v) => v.rule === 'KMS-003');
       expect(found.map((v) => v.message)).toEqual(['KMS key encrypts 1 log group(s) but its policy does not allow logs.<region>.amazonaws.com']);
     });
+    test('GIVEN a key with a literal JSON policy (as EnvironmentKey writes it) THEN the rules read it too', () => {
+      const literal = (s: Construct, statement: object[]) => {
+        const key = new KmsKey(s, 'Key', { enableKeyRotation: true, policy: JSON.stringify({ Version: '2012-10-17', Statement: statement }) });
+        new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, kmsKeyId: key.arn });
+      };
+      const root = { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'kms:*', Resource: '*' };
+      const logs = { Sid: 'Logs', Effect: 'Allow', Principal: { Service: 'logs.eu-west-1.amazonaws.com' }, Action: ['kms:Encrypt*'], Resource: '*' };
+      const context = { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:111111111111:log-group:/platform/x/*' } };
+      expect(violations((s) => literal(s, [root, { ...logs, Condition: context }])).filter((v) => v.rule.startsWith('KMS-'))).toEqual([]);
+      expect(violations((s) => literal(s, [root, logs])).filter((v) => v.rule === 'KMS-003')).toHaveLength(1);
+      expect(violations((s) => literal(s, [logs])).filter((v) => v.rule === 'KMS-002')).toHaveLength(1);
+    });
+
     test('GIVEN a key no log group or repository uses THEN neither rule applies', () => {
       expect(violations((s) => keyWith(s, [ROOT])).filter((v) => v.rule === 'KMS-003' || v.rule === 'KMS-004')).toEqual([]);
     });

@@ -19,6 +19,7 @@ describe('EnvironmentStack (the stack factory)', () => {
       s3: {
         bucket: 'acme-tfstate-111111111111-eu-west-1',
         key: 'dev/probe.tfstate',
+        kms_key_id: 'arn:aws:kms:eu-west-1:111111111111:alias/terraform-state/acme-tfstate-111111111111-eu-west-1',
         region: 'eu-west-1',
         encrypt: true,
         dynamodb_table: 'acme-tfstate-locks',

@@ -1,6 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { type EnvironmentConfig } from '@platform/config';
-import { deployRoleArn, stackId, stateKey } from '@platform/naming';
+import { deployRoleArn, stackId, stateKey, stateKmsKeyAliasArn } from '@platform/naming';
 import { S3Backend, TerraformStack, TerraformVariable, type S3BackendConfig } from 'cdktf';
 import { type Construct } from 'constructs';
 
@@ -54,6 +54,8 @@ export interface StateLocation {
   readonly lockTable?: string;
   /** S3 native locking (`use_lockfile`). @default false */
   readonly useLockfile?: boolean;
+  /** KMS key (ARN or alias ARN) every state write is encrypted with (`kms_key_id`). @default - SSE-S3 (AES256) */
+  readonly kmsKeyId?: string;
 }
 
 /**
@@ -73,6 +75,7 @@ export function addStateBackend(
     region: location.region,
     encrypt: true,
     ...(location.lockTable ? { dynamodbTable: location.lockTable } : {}),
+    ...(location.kmsKeyId ? { kmsKeyId: location.kmsKeyId } : {}),
     ...backendOverrides,
   });
   if (lockfileOverride ?? location.useLockfile) backend.addOverride('use_lockfile', true);
@@ -158,6 +161,8 @@ export abstract class EnvironmentStack extends TerraformStack {
       region: env.state.region,
       lockTable: env.state.lockTable,
       useLockfile: env.state.useLockfile,
+      // The state bucket's own key (modules/state-backend), so state and its backups are both KMS-encrypted.
+      kmsKeyId: stateKmsKeyAliasArn(env.aws.accountId, env.state.region, env.state.bucket),
     });
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     this.awsProvider = addAwsProvider(this, env);

@@ -35,5 +35,23 @@ export function keyIssues(env: Record<string, unknown>): CrossFieldIssue[] {
       issues.push({ path: [section, 'kmsKeyArn'], value: arn, message: `is in region ${region}, not the environment's region ${aws.region} — ${fix}` });
     }
   }
+  issues.push(...backupIssues(env));
   return issues;
+}
+
+/** The state's backups must not share the state's region (one regional failure or deletion would take both). */
+function backupIssues(env: Record<string, unknown>): CrossFieldIssue[] {
+  const state = env.state as Record<string, unknown> | undefined;
+  const backup = state?.backup as Record<string, unknown> | undefined;
+  if (!state || typeof state !== 'object' || !backup || typeof backup !== 'object') return [];
+  if (typeof backup.region === 'string' && backup.region === state.region) {
+    return [
+      {
+        path: ['state', 'backup', 'region'],
+        value: backup.region,
+        message: `is the state bucket's own region (state.region) — put the backups in another region, e.g. set state.backup.region in envs/_base.yaml or this file`,
+      },
+    ];
+  }
+  return [];
 }

@@ -1,20 +1,54 @@
 import { block, referencedData, refersTo, resources } from '../json';
 import { type Finding, type PolicyContext, type ResourceRef, type Rule } from '../types';
 
-type Statement = Record<string, unknown> & { sid?: string; condition?: Array<{ test?: string; variable?: string; values?: unknown[] }> };
+/** A key-policy statement in one shape, whether it came from an aws_iam_policy_document or literal IAM JSON. */
+interface Statement {
+  readonly sid?: string;
+  readonly effect?: string;
+  readonly principals: ReadonlyArray<{ readonly type: string; readonly identifiers: readonly string[] }>;
+  readonly actions: readonly string[];
+  readonly condition: ReadonlyArray<{ readonly test: string; readonly variable: string; readonly values: readonly unknown[] }>;
+}
 
-/** The statements of a key's policy, when it comes from an aws_iam_policy_document. */
+const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
+
+/** The statements of a key's policy: from an aws_iam_policy_document, or literal JSON (`policy = "{…}"`). */
 function keyStatements(ctx: PolicyContext, key: ResourceRef): Statement[] | undefined {
   const doc = referencedData(ctx, key.body.policy);
-  return doc ? ((doc.body.statement ?? []) as Statement[]) : undefined;
+  if (doc) {
+    return ((doc.body.statement ?? []) as Array<Record<string, unknown>>).map((s) => ({
+      sid: s.sid as string | undefined,
+      effect: (s.effect as string | undefined) ?? 'Allow',
+      principals: ((s.principals ?? []) as Array<{ type: string; identifiers: string[] }>).map((p) => ({ type: p.type, identifiers: p.identifiers ?? [] })),
+      actions: list(s.actions),
+      condition: ((s.condition ?? []) as Array<{ test: string; variable: string; values: unknown[] }>).map((c) => ({ test: c.test, variable: c.variable, values: c.values ?? [] })),
+    }));
+  }
+  if (typeof key.body.policy !== 'string' || !key.body.policy.trim().startsWith('{')) return undefined;
+  let parsed: { Statement?: unknown };
+  try {
+    parsed = JSON.parse(key.body.policy) as { Statement?: unknown };
+  } catch {
+    return undefined;
+  }
+  const raw = Array.isArray(parsed.Statement) ? parsed.Statement : parsed.Statement ? [parsed.Statement] : [];
+  return (raw as Array<Record<string, unknown>>).map((s) => ({
+    sid: s.Sid as string | undefined,
+    effect: s.Effect as string | undefined,
+    principals: Object.entries((s.Principal ?? {}) as Record<string, unknown>).map(([type, ids]) => ({ type, identifiers: list(ids) })),
+    actions: list(s.Action),
+    condition: Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap(([test, byVariable]) =>
+      Object.entries(byVariable).map(([variable, values]) => ({ test, variable, values: Array.isArray(values) ? values : [values] })),
+    ),
+  }));
 }
 
 function principals(s: Statement, type: string): string[] {
-  return ((s.principals ?? []) as Array<{ type?: string; identifiers?: string[] }>).filter((p) => p.type === type).flatMap((p) => p.identifiers ?? []);
+  return s.principals.filter((p) => p.type === type).flatMap((p) => [...p.identifiers]);
 }
 
 function hasCondition(s: Statement, test: string, variable: string, value?: (v: string) => boolean): boolean {
-  return (s.condition ?? []).some((c) => c.test === test && c.variable === variable && (!value || (c.values ?? []).some((v) => typeof v === 'string' && value(v))));
+  return s.condition.some((c) => c.test === test && c.variable === variable && (!value || c.values.some((v) => typeof v === 'string' && value(v))));
 }
 
 /** Keys of this stack a resource's attribute refers to. */
@@ -41,7 +75,7 @@ export const keyAdminRule: Rule = {
     for (const key of resources(ctx, 'aws_kms_key')) {
       const statements = keyStatements(ctx, key);
       if (!statements) continue;
-      const admin = statements.some((s) => s.effect === 'Allow' && principals(s, 'AWS').some(isAccountRoot) && ((s.actions ?? []) as string[]).includes('kms:*'));
+      const admin = statements.some((s) => s.effect === 'Allow' && principals(s, 'AWS').some(isAccountRoot) && s.actions.includes('kms:*'));
       if (!admin) findings.push({ path: key.path, message: 'KMS key policy has no statement letting the account root administer the key (kms:*)' });
     }
     return findings;
@@ -80,7 +114,7 @@ export const keyEcrRule: Rule = {
     const findings: Finding[] = [];
     for (const [key] of keysUsedBy(ctx, (r) => block(r.body.encryption_configuration)?.kms_key, 'aws_ecr_repository')) {
       const statements = keyStatements(ctx, key) ?? [];
-      const grants = statements.filter((s) => s.effect === 'Allow' && ((s.actions ?? []) as string[]).includes('kms:CreateGrant'));
+      const grants = statements.filter((s) => s.effect === 'Allow' && s.actions.includes('kms:CreateGrant'));
       const scoped = grants.some(
         (s) => hasCondition(s, 'Bool', 'kms:GrantIsForAWSResource', (v) => v === 'true') && hasCondition(s, 'StringEquals', 'kms:ViaService', (v) => /^ecr\.[a-z0-9-]+\.amazonaws\.com$/.test(v)),
       );
