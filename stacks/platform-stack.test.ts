@@ -123,7 +123,7 @@ describe('PlatformStack', () => {
     });
 
     it(`GIVEN preventDestroy ${String(env.preventDestroy)} WHEN synthesized THEN the operator and GitOps releases are ${env.preventDestroy ? '' : 'not '}protected from destroy`, () => {
-      for (const prefix of ['ArgoCd', 'ExternalSecrets', 'GitOps']) {
+      for (const prefix of ['ArgoCd', 'ExternalSecrets', 'Reloader', 'GitOps']) {
         if (env.preventDestroy) expect(release(tf, prefix).lifecycle).toEqual({ prevent_destroy: true });
         else expect(release(tf, prefix)).not.toHaveProperty('lifecycle');
       }
@@ -139,6 +139,31 @@ describe('PlatformStack', () => {
       }
       const defaultProject = objects.find((o) => o.kind === 'AppProject' && o.metadata.name === 'default')!;
       expect(defaultProject.spec).toMatchObject({ sourceRepos: [], destinations: [] });
+    });
+
+    it('GIVEN platformCharts.reloader WHEN synthesized THEN Stakater Reloader is installed at the pinned version, rolling only on Secrets, in every namespace', () => {
+      expect(release(tf, 'Reloader')).toMatchObject({
+        name: 'reloader',
+        namespace: 'reloader',
+        repository: 'https://stakater.github.io/stakater-charts',
+        chart: 'reloader',
+        version: env.platformCharts.reloader.version,
+        atomic: true,
+      });
+      expect(parse((release(tf, 'Reloader').values as string[])[0]!)).toEqual({ reloader: { watchGlobally: true, ignoreConfigMaps: true, reloadOnCreate: true } });
+    });
+
+    it("GIVEN a service with secrets WHEN charts/service renders the ApplicationSet's values THEN its Deployment names those Secrets for Reloader", () => {
+      const chart = path.join(repoRoot, 'charts', 'service');
+      const dir = mkdtempSync(path.join(tmpdir(), 'service-rotation-'));
+      for (const element of elementsOf(tf) as Array<Element & { helmValues: { externalSecrets: string[] } }>) {
+        const file = path.join(dir, `${element.service}.json`);
+        writeFileSync(file, JSON.stringify(element.helmValues));
+        const out = execFileSync(toolPath('helm'), ['template', element.service, chart, '--namespace', element.namespace, '-f', path.join(chart, `values-${name}.yaml`), '-f', file, '--show-only', 'templates/deployment.yaml'], { encoding: 'utf8' });
+        const deployment = parse(out) as { metadata: { annotations?: Record<string, string> } };
+        if (element.helmValues.externalSecrets.length === 0) expect(deployment.metadata.annotations).toBeUndefined();
+        else expect(deployment.metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe(element.helmValues.externalSecrets.join(','));
+      }
     });
 
     it('GIVEN the operators WHEN synthesized THEN the GitOps objects are installed after both (their CRDs exist first)', () => {

@@ -10,6 +10,9 @@ import {
   EXTERNAL_SECRETS_NAMESPACE,
   externalSecretsChart,
   HelmRelease,
+  RELOADER_NAMESPACE,
+  reloaderChart,
+  type ReloaderValues,
   type ArgoCdValues,
   type ExternalSecretsValues,
 } from '@platform/helm-release-module';
@@ -60,8 +63,8 @@ export function gitOpsServices(env: EnvironmentConfig): GitOpsService[] {
 }
 
 /**
- * The environment's delivery platform in its EKS cluster: Argo CD and External Secrets Operator
- * (Helm releases at the versions pinned in `platformCharts`), and the GitOps objects — AppProject,
+ * The environment's delivery platform in its EKS cluster: Argo CD, External Secrets Operator and
+ * Stakater Reloader (Helm releases at the versions pinned in `platformCharts`), and the GitOps objects — AppProject,
  * ApplicationSet, one SecretStore per service with secrets, ExternalSecrets — installed after the
  * operators (their CRDs) through the platform-objects chart. Argo CD then deploys every service from
  * charts/service; Terraform never deploys a service itself.
@@ -72,6 +75,8 @@ export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
   public readonly argoCd: HelmRelease<ArgoCdValues>;
   /** The External Secrets Operator release. */
   public readonly externalSecrets: HelmRelease<ExternalSecretsValues>;
+  /** Stakater Reloader: rolls a service's pods when External Secrets refreshes one of its Secrets. */
+  public readonly reloader: HelmRelease<ReloaderValues>;
   /** The GitOps objects and their release. */
   public readonly gitOps: GitOpsObjects;
 
@@ -109,6 +114,13 @@ export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
       // as that service's own workload role (see GitOpsObjects).
     });
 
+    this.reloader = new HelmRelease(this, 'Reloader', {
+      chart: reloaderChart(env.platformCharts.reloader.version),
+      name: 'reloader',
+      namespace: RELOADER_NAMESPACE,
+      environment: env.name,
+    });
+
     this.gitOps = new GitOpsObjects(this, 'GitOps', {
       environment: env.name,
       repo: { url: env.gitops.repoUrl, targetRevision: env.gitops.targetRevision, chartPath: SERVICE_CHART_PATH },
@@ -122,7 +134,7 @@ export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
     // Replacing one of these releases (a construct-id rename is enough) uninstalls it first: Terraform
     // refuses to, where the environment protects its stateful resources.
     if (env.preventDestroy) {
-      for (const release of [this.argoCd, this.externalSecrets, this.gitOps.release]) release.release.lifecycle = { preventDestroy: true };
+      for (const release of [this.argoCd, this.externalSecrets, this.reloader, this.gitOps.release]) release.release.lifecycle = { preventDestroy: true };
     }
 
   }

@@ -255,6 +255,8 @@ export const environmentSchema = z.strictObject({
   platformCharts: z.strictObject({
     argoCd: z.strictObject({ version: chartVersion }),
     externalSecrets: z.strictObject({ version: chartVersion }),
+    /** Stakater Reloader: rolls pods when a Secret they read changes (secret rotation, docs/gitops.md). */
+    reloader: z.strictObject({ version: chartVersion }),
   }),
   services: z.array(serviceSchema),
 });
