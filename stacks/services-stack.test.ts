@@ -44,6 +44,24 @@ describe('ServicesStack', () => {
     },
   );
 
+  test("GIVEN secretsManager.kmsKeyArn WHEN synthesized THEN each service with secrets may decrypt with that key, only via Secrets Manager in the region", () => {
+    const base = envs.find((e) => e.services.some((s) => (s.secrets ?? []).length > 0))!;
+    const kms = `arn:aws:kms:${base.aws.region}:${base.aws.accountId}:key/1111-2222`;
+    const json = synthJson(new ServicesStack(new App(), { ...base, secretsManager: { kmsKeyArn: kms } }));
+    const statements = Object.values(json.data?.aws_iam_policy_document ?? {}).flatMap((d) => (d as { statement: Array<Record<string, unknown>> }).statement);
+    expect(statements.filter((st) => st.sid === 'DecryptOwnSecrets')).toEqual(
+      base.services
+        .filter((s) => (s.secrets ?? []).length > 0)
+        .map(() => ({
+          sid: 'DecryptOwnSecrets',
+          effect: 'Allow',
+          actions: ['kms:Decrypt'],
+          resources: [kms],
+          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`secretsmanager.${base.aws.region}.amazonaws.com`] }],
+        })),
+    );
+  });
+
   test('GIVEN two services sharing a namespace and service account WHEN synthesized THEN synth fails naming both', () => {
     const env = envs.find((e) => e.services.length > 0)!;
     const [first] = env.services;

@@ -53,7 +53,7 @@ export class ServicesStack extends EnvironmentStack {
         preventDestroy: env.preventDestroy,
       });
       // Its namespaced SecretStore authenticates as this role: it reads <env>/<service>/* and nothing else.
-      if ((svc.secrets ?? []).length > 0) module.grantSecretsRead();
+      if ((svc.secrets ?? []).length > 0) module.grantSecretsRead({ kmsKeyArn: env.secretsManager?.kmsKeyArn });
       services.set(svc.name, module);
     }
     this.services = services;

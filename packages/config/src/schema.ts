@@ -238,6 +238,8 @@ export const environmentSchema = z.strictObject({
     encryption: keyEncryption.optional(),
     kmsKeyArn: kmsKeyArn.optional(),
   }),
+  /** Secrets Manager: the customer-managed key the services' secrets are encrypted with, if not the AWS-managed one. */
+  secretsManager: z.strictObject({ kmsKeyArn: kmsKeyArn.optional() }).optional(),
   /** How Argo CD deploys the services: the repository it syncs and whether it syncs on its own. */
   gitops: z.strictObject({
     /** This repository, as Argo CD clones it. */

@@ -23,7 +23,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let counter = 0;
-function loadWith(section: 'logs' | 'ecr', values: Record<string, unknown>): ConfigError | undefined {
+function loadWith(section: 'logs' | 'ecr' | 'secretsManager', values: Record<string, unknown>): ConfigError | undefined {
   const doc = parseDocument(ENV);
   for (const [k, v] of Object.entries(values)) doc.setIn([section, k], v);
   const dir = path.join(root, `case-${counter++}`, 'envs');
@@ -48,6 +48,11 @@ describe('KMS keys named in an environment file', () => {
 
   test.each(['logs', 'ecr'] as const)('GIVEN %s.encryption: kms without a key WHEN loaded THEN it is accepted (the environment key is created in code)', (section) => {
     expect(loadWith(section, { encryption: 'kms' })).toBeUndefined();
+  });
+
+  test('GIVEN a Secrets Manager key in the environment account and region WHEN loaded THEN it is accepted; in another account THEN rejected', () => {
+    expect(loadWith('secretsManager', { kmsKeyArn: key(account, region) })).toBeUndefined();
+    expect(loadWith('secretsManager', { kmsKeyArn: key(otherAccount, region) })!.message).toMatch(/secretsManager\.kmsKeyArn .+ is in account/);
   });
 
   test.each<[string, 'logs' | 'ecr', Record<string, unknown>, RegExp]>([

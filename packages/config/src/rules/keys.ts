@@ -12,7 +12,7 @@ const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/.+$/;
 export function keyIssues(env: Record<string, unknown>): CrossFieldIssue[] {
   const issues: CrossFieldIssue[] = [];
   const aws = (env.aws ?? {}) as Record<string, unknown>;
-  for (const section of ['logs', 'ecr'] as const) {
+  for (const section of ['logs', 'ecr', 'secretsManager'] as const) {
     const block = env[section] as Record<string, unknown> | undefined;
     if (!block || typeof block !== 'object') continue;
     const arn = block.kmsKeyArn;
