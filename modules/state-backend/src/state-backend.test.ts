@@ -110,7 +110,7 @@ describe('StateBackend', () => {
       ['state', BUCKET, ['DenyInsecureTransport', 'DenyUnencryptedUploads', 'DenyStateReadExceptNamedRoles', 'DenyReplicationReadExceptReplicationRole', 'DenyStateWriteExceptReadWriteRoles', 'DenyLockWriteExceptLockingRoles']],
       ['backup', BACKUP, ['DenyInsecureTransport', 'ReplicationRoleWritesReplicas', 'DenyBackupAccessExceptBackupAndBreakGlassRoles']],
       ['state access-log', LOGS, ['DenyInsecureTransport', 'S3ServerAccessLogsDelivery', 'DenyLogDeletion']],
-      ['backup access-log', BACKUP_LOGS, ['DenyInsecureTransport', 'S3ServerAccessLogsDelivery', 'DenyLogDeletion']],
+      ['backup access-log', BACKUP_LOGS, ['DenyInsecureTransport', 'S3ServerAccessLogsDelivery', 'ReplicationRoleWritesReplicas', 'DenyLogDeletion']],
     ])('THEN the %s bucket has one policy, from a policy document, after its public access block, with one statement per intent', (_what, name, sids) => {
       const arn = `\${aws_s3_bucket.${bucketId(json, name)}.arn}`;
       const statements = bucketPolicy(json, name);
@@ -320,6 +320,11 @@ describe('StateBackend', () => {
     expect(json).toHaveResourceDeep('aws_s3_bucket_replication_configuration', {
       rule: [{ destination: { account: '999999999999', access_control_translation: { owner: 'Destination' } } }],
     });
+    // The backup key lives in the backup account: its policy, not the state account's IAM, lets the role encrypt.
+    const backupKey = Object.values(json.resource?.aws_kms_key ?? {}).find((k) => (k.description as string).startsWith('Backups of'))!;
+    expect(backupKey.policy).toContain('"Sid" = "ReplicationEncryptsReplicas"');
+    expect(backupKey.policy).toContain(':role/terraform-state-replication-eu-west-1"');
+    expect(backupKey.policy).toContain('arn:${data.aws_partition');
   });
 
   test('GIVEN no access list WHEN synthesized THEN the state bucket policy has no principal denies (tests only)', () => {

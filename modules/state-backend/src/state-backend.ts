@@ -99,6 +99,9 @@ export class StateBackend extends Construct {
     const account = new DataAwsCallerIdentity(this, 'Account');
     const partition = new DataAwsPartition(this, 'Partition');
 
+    // Named up front: the key and bucket policies name the role the replication construct creates below.
+    const replicationRoleArn = `arn:${partition.partition}:iam::${account.accountId}:role/${stateReplicationRoleName(props.region)}`;
+
     // The keys: one per state bucket, one for its backups in the backup region (a deleted state key
     // leaves the backups readable), rotated, with a 30-day window to undo a scheduled deletion.
     let key: KmsKey | undefined;
@@ -116,6 +119,8 @@ export class StateBackend extends Construct {
         root: `arn:${partition.partition}:iam::${props.backup.accountId ?? account.accountId}:root`,
         lifecycle,
         provider: backupProvider,
+        // In a backup account, IAM of the state account cannot grant the key: its policy names the role.
+        ...(props.backup.accountId ? { replicator: replicationRoleArn } : {}),
       });
       this.kmsKeyArn = key.arn;
       this.kmsKeyAlias = stateKmsKeyAlias(props.bucketName);
@@ -128,10 +133,9 @@ export class StateBackend extends Construct {
       name: stateBackupAccessLogBucketName(props.bucketName),
       lifecycle,
       provider: backupProvider,
+      replicator: replicationRoleArn,
     });
     this.accessLogBucketNames = [stateLogs.bucket, backupLogs.bucket];
-    // Named up front: the bucket policies name the role the replication construct creates below.
-    const replicationRoleArn = `arn:${partition.partition}:iam::${account.accountId}:role/${stateReplicationRoleName(props.region)}`;
 
     const state = hardenedBucket(this, 'Bucket', {
       name: props.bucketName,
@@ -404,12 +408,25 @@ function hardenedBucket(
 function stateKey(
   scope: Construct,
   id: string,
-  opts: { description: string; alias: string; root: string; lifecycle: TerraformResourceLifecycle | undefined; provider?: TerraformProvider },
+  opts: {
+    description: string;
+    alias: string;
+    root: string;
+    lifecycle: TerraformResourceLifecycle | undefined;
+    provider?: TerraformProvider;
+    /** The replication role, when it lives in another account than the key. */
+    replicator?: string;
+  },
 ): KmsKey {
   const keyScope = new Construct(scope, id);
   const policy = Fn.jsonencode({
     Version: '2012-10-17',
-    Statement: [{ Sid: 'AccountAdministersKeyThroughIam', Effect: 'Allow', Principal: { AWS: opts.root }, Action: 'kms:*', Resource: '*' }],
+    Statement: [
+      { Sid: 'AccountAdministersKeyThroughIam', Effect: 'Allow', Principal: { AWS: opts.root }, Action: 'kms:*', Resource: '*' },
+      ...(opts.replicator
+        ? [{ Sid: 'ReplicationEncryptsReplicas', Effect: 'Allow', Principal: { AWS: opts.replicator }, Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Resource: '*' }]
+        : []),
+    ],
   });
   const key = new KmsKey(keyScope, 'Resource', {
     description: opts.description,
@@ -431,7 +448,7 @@ function stateKey(
 function logBucket(
   scope: Construct,
   id: string,
-  opts: { name: string; lifecycle: TerraformResourceLifecycle | undefined; provider?: TerraformProvider },
+  opts: { name: string; lifecycle: TerraformResourceLifecycle | undefined; provider?: TerraformProvider; replicator?: string },
 ): S3Bucket {
   const group = new Construct(scope, id);
   const provider = opts.provider;
@@ -471,6 +488,17 @@ function logBucket(
         resources: [`${bucket.arn}/*`],
         condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] }],
       },
+      ...(opts.replicator
+        ? [
+            {
+              sid: 'ReplicationRoleWritesReplicas',
+              effect: 'Allow',
+              principals: [{ type: 'AWS', identifiers: [opts.replicator] }],
+              actions: ['s3:ReplicateObject', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+              resources: [`${bucket.arn}/*`],
+            },
+          ]
+        : []),
       {
         sid: 'DenyLogDeletion',
         effect: 'Deny',
