@@ -74,14 +74,21 @@ install_tofu() {
 }
 
 install_python() {
-  local want="checkov==$CHECKOV_VERSION moto[server]==$MOTO_VERSION"
+  # IAM linters (scripts/iam-lint.py): parliament, and cloudsplaining pinned inside the range checkov
+  # 3.3.30 itself requires (>=0.7.0,<0.8.0), so one virtualenv holds all of them.
+  local parliament_version=1.6.4 cloudsplaining_version=0.7.0
+  local want="checkov==$CHECKOV_VERSION moto[server]==$MOTO_VERSION parliament==$parliament_version cloudsplaining==$cloudsplaining_version"
   if [ -x "$tools/venv/bin/python" ] && [ "$(cat "$tools/.venv.version" 2>/dev/null)" = "$want" ]; then return 0; fi
   need python3 "the Python tools"
   log "installing $want into .tools/venv"
   python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" "moto[server]==$MOTO_VERSION"
-  ln -sf "$tools/venv/bin/checkov" "$bin/checkov"
-  ln -sf "$tools/venv/bin/moto_server" "$bin/moto_server"
+  # shellcheck disable=SC2086 # one argument per requirement
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check $want
+  # Relative links: .tools may be reached through a symlink from another worktree.
+  ln -sf "../venv/bin/checkov" "$bin/checkov"
+  ln -sf "../venv/bin/moto_server" "$bin/moto_server"
+  ln -sf "../venv/bin/parliament" "$bin/parliament"
+  ln -sf "../venv/bin/cloudsplaining" "$bin/cloudsplaining"
   printf '%s\n' "$want" >"$tools/.venv.version"
 }
 

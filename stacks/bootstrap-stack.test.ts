@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { EnvironmentStack } from '@platform/stack-factory';
-import { environmentFixture, repoRoot, synthJson, withoutMetadata, type StackJson } from '@platform/testing';
+import { environmentFixture, environmentOfTier, expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, generatedEnvironmentName, repoRoot, stackSnapshot, stackSnapshotFile, synthJson, type StackJson } from '@platform/testing';
 import { App } from 'cdktf';
 import { definePlatform } from './app';
 import {
@@ -12,6 +12,11 @@ import {
 } from './bootstrap-stack';
 
 const envs = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
+const FIRST = firstEnvironment();
+const PRODUCTION = environmentOfTier('production');
+/** An environment in another account than FIRST, and a made-up name for a new one. */
+const OTHER = envs.find((e) => e.aws.accountId !== environmentFixture(FIRST).aws.accountId)!.name;
+const NEW = generatedEnvironmentName('bootstrap');
 
 function bootstrap(
   env: EnvironmentConfig | EnvironmentConfig[],
@@ -44,7 +49,8 @@ describe('BootstrapStack', () => {
     });
 
     test('THEN there is one bootstrap stack per state bucket, named <owner>-bootstrap', () => {
-      expect(bootstraps.map((b) => b.node.id).sort()).toEqual(['dev-bootstrap', 'prod-bootstrap', 'staging-bootstrap']);
+      const owners = [...new Set(envs.map((e) => e.state.bucket))].map((bucket) => envs.filter((e) => e.state.bucket === bucket).map((e) => e.name).sort()[0]);
+      expect(bootstraps.map((b) => b.node.id).sort()).toEqual(owners.map((o) => `${o}-bootstrap`).sort());
       expect(new Set(bootstraps.map((b) => b.target.bucket)).size).toBe(bootstraps.length);
     });
 
@@ -81,24 +87,32 @@ describe('BootstrapStack', () => {
   });
 
   test.each(envs.map((e) => [e.name, e] as const))(
-    'GIVEN envs/%s.yaml WHEN its bootstrap stack is synthesized THEN it matches the reviewed snapshot',
+    'GIVEN envs/%s.yaml WHEN its bootstrap stack is synthesized THEN it matches its reviewed snapshot file',
     (_name, env) => {
       delete process.env[BOOTSTRAP_BACKEND_VARIABLE];
-      expect(withoutMetadata(bootstrap(env).json)).toMatchSnapshot();
+      const { stack, json } = bootstrap(env);
+      expectFileSnapshot(stackSnapshot(json, stack.node.id), stackSnapshotFile(stack.node.id));
     },
   );
 
+  test('GIVEN envs/ WHEN the bootstrap snapshot files are listed THEN each belongs to an environment (none left of a removed one)', () => {
+    delete process.env[BOOTSTRAP_BACKEND_VARIABLE];
+    const files = envs.map((env) => stackSnapshotFile(bootstrap(env).stack.node.id));
+    expectNoStaleSnapshots(path.dirname(files[0]!), '-bootstrap.yaml', files);
+  });
+
   test('GIVEN no PLATFORM_BOOTSTRAP_BACKEND WHEN synthesized THEN the stack keeps its state in its own bucket at bootstrap.tfstate, locked like the environment', () => {
     delete process.env[BOOTSTRAP_BACKEND_VARIABLE];
-    const { stack, json } = bootstrap(environmentFixture('dev'));
+    const env = environmentFixture(FIRST, { state: { lockTable: 'acme-tfstate-locks', useLockfile: true } });
+    const { stack, json } = bootstrap(env);
     expect(stack.backend).toBe('s3');
     expect(json.terraform?.backend).toEqual({
       s3: {
-        bucket: 'acme-tfstate-111111111111-eu-west-1',
+        bucket: env.state.bucket,
         key: 'bootstrap.tfstate',
-        region: 'eu-west-1',
+        region: env.state.region,
         encrypt: true,
-        kms_key_id: 'arn:aws:kms:eu-west-1:111111111111:alias/terraform-state/acme-tfstate-111111111111-eu-west-1',
+        kms_key_id: `arn:aws:kms:${env.state.region}:${env.aws.accountId}:alias/terraform-state/${env.state.bucket}`,
         dynamodb_table: 'acme-tfstate-locks',
         use_lockfile: true,
       },
@@ -108,14 +122,14 @@ describe('BootstrapStack', () => {
 
   test('GIVEN PLATFORM_BOOTSTRAP_BACKEND=local WHEN synthesized THEN the state is a local file beside the output directory', () => {
     process.env[BOOTSTRAP_BACKEND_VARIABLE] = 'local';
-    const { stack, json } = bootstrap(environmentFixture('prod'));
-    expect(json.terraform?.backend).toEqual({ local: { path: '../../../terraform.tfstate.d/prod-bootstrap.tfstate' } });
-    expect(stack.state).toEqual({ kind: 'local', path: '../../../terraform.tfstate.d/prod-bootstrap.tfstate' });
+    const { stack, json } = bootstrap(environmentFixture(PRODUCTION));
+    expect(json.terraform?.backend).toEqual({ local: { path: `../../../terraform.tfstate.d/${PRODUCTION}-bootstrap.tfstate` } });
+    expect(stack.state).toEqual({ kind: 'local', path: `../../../terraform.tfstate.d/${PRODUCTION}-bootstrap.tfstate` });
   });
 
   test('GIVEN the backend prop WHEN synthesized THEN it wins over the environment variable', () => {
     process.env[BOOTSTRAP_BACKEND_VARIABLE] = 'local';
-    expect(bootstrap(environmentFixture('dev'), { backend: 's3' }).json.terraform?.backend).toHaveProperty(
+    expect(bootstrap(environmentFixture(FIRST), { backend: 's3' }).json.terraform?.backend).toHaveProperty(
       's3.key',
       'bootstrap.tfstate',
     );
@@ -139,25 +153,26 @@ describe('BootstrapStack', () => {
     );
   });
 
-  test('GIVEN prod WHEN synthesized THEN the provider assumes the deploy role in the bucket account and region with the required tags', () => {
-    const { json } = bootstrap(environmentFixture('prod'), { backend: 's3' });
+  test('GIVEN a production environment WHEN synthesized THEN the provider assumes the deploy role in the bucket account and region with the required tags', () => {
+    const env = environmentFixture(PRODUCTION);
+    const { json } = bootstrap(env, { backend: 's3' });
     expect(mainProviders(json)).toEqual([
       {
-        region: 'eu-west-1',
-        allowed_account_ids: ['333333333333'],
+        region: env.state.region,
+        allowed_account_ids: [env.aws.accountId],
         assume_role: [
-          { role_arn: '${var.aws_role_arn}', session_name: 'terraform-prod-bootstrap' },
+          { role_arn: '${var.aws_role_arn}', session_name: `terraform-${PRODUCTION}-bootstrap` },
         ],
         default_tags: [
-          { tags: { Environment: 'prod', Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-4100-PROD' } },
+          { tags: { Environment: PRODUCTION, Team: env.tags.team, ManagedBy: 'terraform', CostCenter: env.tags.costCenter } },
         ],
       },
     ]);
-    expect(json.variable).toMatchObject({ aws_role_arn: { default: 'arn:aws:iam::333333333333:role/platform-terraform' } });
+    expect(json.variable).toMatchObject({ aws_role_arn: { default: `arn:aws:iam::${env.aws.accountId}:role/${env.aws.deployRoleName}` } });
   });
 
   test('GIVEN a state region other than the workload region WHEN synthesized THEN the bucket and its provider are in the state region', () => {
-    const env = environmentFixture('dev', { state: { region: 'eu-central-1', backup: { region: 'eu-north-1' } } });
+    const env = environmentFixture(FIRST, { state: { region: 'eu-central-1', backup: { region: 'eu-north-1' } } });
     const { json } = bootstrap(env, { backend: 's3' });
     expect(mainProviders(json)).toEqual([expect.objectContaining({ region: 'eu-central-1' })]);
     expect(json.terraform?.backend).toHaveProperty('s3.region', 'eu-central-1');
@@ -200,56 +215,102 @@ describe('BootstrapStack', () => {
   );
 
   test('GIVEN S3 native locking only WHEN synthesized THEN there is no lock table and the backend uses the lockfile', () => {
-    const env = environmentFixture('dev', { state: { lockTable: undefined, useLockfile: true } });
+    const env = environmentFixture(FIRST, { state: { lockTable: undefined, useLockfile: true } });
     const { json } = bootstrap(env, { backend: 's3' });
     expect(json).toHaveNoResource('aws_dynamodb_table');
     expect(json.terraform?.backend).toHaveProperty('s3.use_lockfile', true);
     expect(json.terraform?.backend).not.toHaveProperty('s3.dynamodb_table');
   });
 
+  describe('GIVEN the CI identity baseline (applied once with the state bootstrap)', () => {
+    test('WHEN the real environments are synthesized THEN each bootstrap stack holds the five CI roles of every environment in its bucket, trusting envs/_base.yaml github.repository exactly', () => {
+      for (const target of bootstrapTargets(envs)) {
+        const { stack, json } = bootstrap(target.members as EnvironmentConfig[], { backend: 's3' });
+        for (const env of target.members) {
+          const roles = stack.ciIdentity.roles.get(env.name)!;
+          expect(Object.keys(roles).sort()).toEqual(['apply', 'backup', 'drift', 'plan', 'pr-plan']);
+          expect(roles['pr-plan'].subject).toBe(`repo:${env.github.repository}:pull_request`);
+          expect(roles.apply.subject).toBe(`repo:${env.github.repository}:environment:${env.name}`);
+          expect(roles.plan.subject).toBe(`repo:${env.github.repository}:environment:${env.name}-plan`);
+          expect(json).toHaveResourceDeep('aws_iam_role', { name: `platform-ci-${env.name}-pr-plan`, max_session_duration: 3600 });
+        }
+        expect(json).toHaveResourceDeep('aws_iam_openid_connect_provider', { url: 'https://token.actions.githubusercontent.com' });
+      }
+    });
+
+    test('WHEN the state key exists THEN the CI roles may decrypt with that key only (by reference, not a guessed ARN)', () => {
+      const { json } = bootstrap(environmentFixture('dev'), { backend: 's3' });
+      const docs = json.data?.aws_iam_policy_document ?? {};
+      const prPlan = Object.entries(docs).find(([id]) => /pr-plan_PermissionsDocument/.test(id))![1] as { statement: Array<Record<string, unknown>> };
+      expect(prPlan.statement.find((st) => st.sid === 'DenyDecryptOutsideStateKey')).toMatchObject({
+        not_resources: [expect.stringMatching(/^\$\{aws_kms_key\.StateBackend_Key_/)],
+      });
+    });
+
+    test('WHEN two buckets in one account both create the GitHub OIDC provider THEN a ConfigError asks for lookup; with lookup the second reads it', () => {
+      const dev = environmentFixture('dev');
+      const other = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' } }, 'other');
+      expect(() => bootstrapTargets([dev, other])).toThrow(
+        /envs\/other\.yaml: github\.oidcProvider "create" would create a second GitHub OIDC provider in account 111111111111 \(envs\/dev\.yaml creates it\) — set github\.oidcProvider: lookup here/,
+      );
+      const lookup = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' }, github: { oidcProvider: 'lookup' } }, 'other');
+      const targets = bootstrapTargets([dev, lookup]);
+      const json = synthJson(new BootstrapStack(new App(), targets.find((t) => t.owner.name === 'other')!, { backend: 's3' }));
+      expect(json).toHaveNoResource('aws_iam_openid_connect_provider');
+      expect(json).toHaveDataSourceDeep('aws_iam_openid_connect_provider', { url: 'https://token.actions.githubusercontent.com' });
+    });
+
+    test('WHEN environments sharing a bucket name different repositories THEN the disagreement is reported', () => {
+      const dev = environmentFixture('dev');
+      const mirror = environmentFixture('dev', { github: { repository: 'someone-else/fork' } }, 'mirror');
+      expect(() => bootstrapTargets([dev, mirror])).toThrow(/envs\/mirror\.yaml: github\.repository "someone-else\/fork" differs from envs\/dev\.yaml \("acme-platform\/platform-infra"\)/);
+    });
+  });
+
   describe('bootstrapTargets', () => {
-    const dev = environmentFixture('dev');
+    const dev = environmentFixture(FIRST, { state: { lockTable: 'acme-tfstate-locks', useLockfile: true } });
     const sharedBucket = { state: { bucket: dev.state.bucket } };
 
     test('GIVEN two environments sharing a bucket WHEN grouped THEN there is one target owned by the first by name, using the lockfile if any does', () => {
       const qa = environmentFixture(
-        'staging',
+        OTHER,
         {
           ...sharedBucket,
-          aws: { accountId: dev.aws.accountId },
-          state: { ...sharedBucket.state, useLockfile: false },
+          aws: { accountId: dev.aws.accountId, region: dev.aws.region },
+          state: { ...sharedBucket.state, region: dev.state.region, lockTable: 'acme-tfstate-locks', useLockfile: false },
         },
-        'qa',
+        NEW,
       );
       const targets = bootstrapTargets([qa, dev]);
       expect(targets).toHaveLength(1);
       expect(targets[0]).toMatchObject({
-        environments: ['dev', 'qa'],
-        accountId: '111111111111',
-        region: 'eu-west-1',
+        environments: [FIRST, NEW].sort(),
+        accountId: dev.aws.accountId,
+        region: dev.state.region,
         bucket: dev.state.bucket,
         backupBucket: `${dev.state.bucket}-backup`,
         lockTable: 'acme-tfstate-locks',
         useLockfile: true,
       });
-      expect(targets[0]!.owner.name).toBe('dev');
+      expect(targets[0]!.owner.name).toBe([FIRST, NEW].sort()[0]);
       const { json } = bootstrap([qa, dev], { backend: 's3' });
       expect(mainProviders(json)).toEqual([
-        expect.objectContaining({ default_tags: [{ tags: expect.objectContaining({ Environment: 'dev+qa' }) }] }),
+        expect.objectContaining({ default_tags: [{ tags: expect.objectContaining({ Environment: [FIRST, NEW].sort().join('+') }) }] }),
       ]);
       // Every sharing environment's CI roles are named in the state bucket policy.
       const readers = Object.values(json.data?.aws_iam_policy_document ?? {})
         .flatMap((d) => (d as { statement: Array<{ sid: string; condition?: Array<{ values: string[] }> }> }).statement)
         .find((st) => st.sid === 'DenyStateReadExceptNamedRoles')!.condition![0]!.values;
-      expect(readers).toEqual(expect.arrayContaining(['arn:aws:iam::111111111111:role/platform-ci-dev-pr-plan', 'arn:aws:iam::111111111111:role/platform-ci-qa-apply']));
+      expect(readers).toEqual(expect.arrayContaining([`arn:aws:iam::${dev.aws.accountId}:role/platform-ci-${FIRST}-pr-plan`, `arn:aws:iam::${dev.aws.accountId}:role/platform-ci-${NEW}-apply`]));
     });
 
     test('GIVEN environments sharing a bucket but not its account, region or lock table WHEN grouped THEN every disagreement is reported at once', () => {
       const qa = environmentFixture(
-        'staging',
+        OTHER,
         { state: { bucket: dev.state.bucket, region: 'us-east-1', lockTable: 'other-locks' } },
-        'qa',
+        NEW,
       );
+      const other = environmentFixture(OTHER);
       let error: unknown;
       try {
         bootstrapTargets([dev, qa]);
@@ -260,28 +321,28 @@ describe('BootstrapStack', () => {
       const message = (error as ConfigError).message;
       expect(message).toMatch(/^4 problems in the state bootstrap configuration:/);
       expect(message).toContain(
-        'envs/qa.yaml: aws.accountId "222222222222" differs from envs/dev.yaml ("111111111111"), which keeps its state in the same bucket "acme-tfstate-111111111111-eu-west-1"',
+        `envs/${NEW}.yaml: aws.accountId "${other.aws.accountId}" differs from envs/${FIRST}.yaml ("${dev.aws.accountId}"), which keeps its state in the same bucket "${dev.state.bucket}"`,
       );
-      expect(message).toContain('envs/qa.yaml: state.region "us-east-1" differs from envs/dev.yaml ("eu-west-1")');
+      expect(message).toContain(`envs/${NEW}.yaml: state.region "us-east-1" differs from envs/${FIRST}.yaml ("${dev.state.region}")`);
       expect(message).toContain(
-        'envs/dev.yaml: state.lockTable "acme-tfstate-locks" names one of 2 lock tables for the bucket',
+        `envs/${FIRST}.yaml: state.lockTable "acme-tfstate-locks" names one of 2 lock tables for the bucket`,
       );
-      expect(message).toContain('envs/qa.yaml: state.lockTable "other-locks" names one of 2 lock tables');
+      expect(message).toContain(`envs/${NEW}.yaml: state.lockTable "other-locks" names one of 2 lock tables`);
     });
 
     test('GIVEN two buckets in one account and region with the same lock table name WHEN grouped THEN the clash is reported', () => {
-      const other = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other' } }, 'other');
+      const other = environmentFixture(FIRST, { state: { bucket: 'acme-tfstate-other', lockTable: 'acme-tfstate-locks' } }, 'other');
       expect(() => bootstrapTargets([dev, other])).toThrow(
-        /envs\/other\.yaml: state\.lockTable "acme-tfstate-locks" is also the lock table of the bucket "acme-tfstate-111111111111-eu-west-1" \(envs\/dev\.yaml\) in account 111111111111, eu-west-1/,
+        `envs/other.yaml: state.lockTable "acme-tfstate-locks" is also the lock table of the bucket "${dev.state.bucket}" (envs/${FIRST}.yaml) in account ${dev.aws.accountId}, ${dev.state.region}`,
       );
     });
 
     test('GIVEN the real environments WHEN grouped THEN the targets come out sorted and complete', () => {
-      expect(bootstrapTargets(envs).map((t) => [t.owner.name, t.bucket, t.lockTable, t.useLockfile])).toEqual([
-        ['dev', 'acme-tfstate-111111111111-eu-west-1', 'acme-tfstate-locks', true],
-        ['prod', 'acme-tfstate-333333333333-eu-west-1', 'acme-tfstate-locks', false],
-        ['staging', 'acme-tfstate-222222222222-eu-west-1', 'acme-tfstate-locks', false],
-      ]);
+      const expected = [...new Set(envs.map((e) => e.state.bucket))]
+        .map((bucket) => envs.filter((e) => e.state.bucket === bucket).sort((a, b) => a.name.localeCompare(b.name)))
+        .map((sharing) => [sharing[0]!.name, sharing[0]!.state.bucket, sharing.find((e) => e.state.lockTable)?.state.lockTable, sharing.some((e) => e.state.useLockfile)])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(bootstrapTargets(envs).map((t) => [t.owner.name, t.bucket, t.lockTable, t.useLockfile])).toEqual(expected);
     });
   });
 });

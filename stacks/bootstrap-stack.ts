@@ -7,6 +7,7 @@ import { LocalBackend, TerraformStack } from 'cdktf';
 import { type Construct } from 'constructs';
 
 import { StateBackend } from '@platform/state-backend-module';
+import { CiIdentity } from '@platform/ci-identity-module';
 
 /** Where a bootstrap stack keeps its own state: `local` before its bucket exists, `s3` ever after. */
 export type BootstrapBackend = 'local' | 's3';
@@ -26,6 +27,8 @@ export interface BootstrapTarget {
   readonly owner: EnvironmentConfig;
   /** Names of every environment keeping state in the bucket, sorted. */
   readonly environments: readonly string[];
+  /** The environments keeping state in the bucket, sorted by name: their CI roles are created with it. */
+  readonly members: readonly EnvironmentConfig[];
   /** Account of the bucket (every sharing environment's `aws.accountId`). */
   readonly accountId: string;
   /** Region of the bucket (`state.region`). */
@@ -69,6 +72,9 @@ export function bootstrapTargets(envs: readonly EnvironmentConfig[]): BootstrapT
         });
       if (env.aws.accountId !== owner.aws.accountId) disagree('aws.accountId', env.aws.accountId, owner.aws.accountId);
       if (env.state.region !== owner.state.region) disagree('state.region', env.state.region, owner.state.region);
+      // One CI identity per bucket: its environments agree on the repository CI runs in and the OIDC provider.
+      if (env.github.repository !== owner.github.repository) disagree('github.repository', env.github.repository, owner.github.repository);
+      if (env.github.oidcProvider !== owner.github.oidcProvider) disagree('github.oidcProvider', env.github.oidcProvider, owner.github.oidcProvider);
     }
     if (tables.size > 1) {
       for (const env of sharing.filter((e) => e.state.lockTable)) {
@@ -85,6 +91,7 @@ export function bootstrapTargets(envs: readonly EnvironmentConfig[]): BootstrapT
     targets.push({
       owner,
       environments: sharing.map((e) => e.name),
+      members: sharing,
       accountId: owner.aws.accountId,
       region: owner.state.region,
       bucket,
@@ -108,6 +115,20 @@ export function bootstrapTargets(envs: readonly EnvironmentConfig[]): BootstrapT
         message: `is also the lock table of the bucket "${first.bucket}" (${first.owner.file}) in account ${target.accountId}, ${target.region} — give each bucket its own table, or share the bucket`,
       });
     } else tableOwners.set(where, target);
+  }
+  // An account has at most one IAM OIDC provider per URL: only one bootstrap stack per account creates it.
+  const oidcCreators = new Map<string, BootstrapTarget>();
+  for (const target of targets) {
+    if (target.owner.github.oidcProvider !== 'create') continue;
+    const first = oidcCreators.get(target.accountId);
+    if (first) {
+      problems.push({
+        source: target.owner.file,
+        field: 'github.oidcProvider',
+        value: 'create',
+        message: `would create a second GitHub OIDC provider in account ${target.accountId} (${first.owner.file} creates it) — set github.oidcProvider: lookup here`,
+      });
+    } else oidcCreators.set(target.accountId, target);
   }
   if (problems.length > 0) {
     throw new ConfigError(
@@ -167,6 +188,8 @@ export class BootstrapStack extends TerraformStack {
   public readonly awsProvider?: AwsProvider;
   /** The bucket, lock table, backup bucket and key. */
   public readonly stateBackend: StateBackend;
+  /** How CI reaches the account: the GitHub OIDC provider and the CI roles of every environment in the bucket. */
+  public readonly ciIdentity: CiIdentity;
 
   constructor(scope: Construct, target: BootstrapTarget, props: BootstrapStackProps = {}) {
     super(scope, stackId(target.owner.name, BOOTSTRAP_STACK));
@@ -227,6 +250,29 @@ export class BootstrapStack extends TerraformStack {
         readAndLock: ci(['pr-plan', 'plan', 'drift']),
         backup: ci(['backup']),
       },
+    });
+
+    // The CI identity baseline, applied with the state backend by an administrator (never by CI):
+    // CI can neither create nor widen its own trust. docs/pr-flow.md "Setting it up".
+    this.ciIdentity = new CiIdentity(this, 'CiIdentity', {
+      repository: target.owner.github.repository,
+      oidcProvider: target.owner.github.oidcProvider,
+      state: {
+        bucketName: target.bucket,
+        region: target.region,
+        ...(target.lockTable ? { lockTableName: target.lockTable } : {}),
+        useLockfile: target.useLockfile,
+        backupBucketName: target.backupBucket,
+        ...(this.stateBackend.kmsKeyArn ? { kmsKeyArn: this.stateBackend.kmsKeyArn } : {}),
+      },
+      environments: target.members.map((env) => ({
+        name: env.name,
+        accountId: env.aws.accountId,
+        region: env.aws.region,
+        dns: { zoneId: env.dns.zoneId, zoneName: env.dns.zoneName },
+        clusterName: env.cluster.name,
+        workloadKmsKeyArns: [env.logs.kmsKeyArn, env.ecr.kmsKeyArn].filter((k): k is string => !!k),
+      })),
     });
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { addHelmProvider, configureStackFactory } from '@platform/stack-factory';
-import { repoRoot, toolPath } from '@platform/testing';
+import { expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, generatedEnvironmentName, repoRoot, stackSnapshot, stackSnapshotFile, toolPath } from '@platform/testing';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { formatAffected, toReport } from '@platform/cli/src/commands/affected';
@@ -18,6 +18,7 @@ import { ServicesStack } from './services-stack';
 
 const envs = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
 const envNamed = (name: string): EnvironmentConfig => envs.find((e) => e.name === name)!;
+const FIRST = firstEnvironment();
 
 interface Tf {
   data: Record<string, Record<string, Record<string, unknown>>>;
@@ -52,12 +53,17 @@ function elementsOf(tf: Tf): Element[] {
 }
 
 describe('PlatformStack', () => {
+  it('GIVEN envs/ WHEN the platform snapshot files are listed THEN each belongs to an environment (none left of a removed one)', () => {
+    const files = envs.map((env) => stackSnapshotFile(new PlatformStack(Testing.app(), env).node.id));
+    expectNoStaleSnapshots(path.dirname(files[0]!), '-platform.yaml', files);
+  });
+
   describe.each(envs.map((e) => e.name))('in %s', (name) => {
     const env = envNamed(name);
     const { stack, tf, json } = synthPlatform(env);
 
-    it('GIVEN the environment file WHEN synthesized THEN the whole stack matches the reviewed snapshot', () => {
-      expect(json).toMatchSnapshot();
+    it('GIVEN the environment file WHEN synthesized THEN the whole stack matches its reviewed snapshot file, one YAML document per Kubernetes object', () => {
+      expectFileSnapshot(stackSnapshot(json, stack.node.id), stackSnapshotFile(stack.node.id));
     });
 
     it('GIVEN the stack WHEN synthesized THEN it is <env>-platform with its own state key', () => {
@@ -211,7 +217,7 @@ describe('PlatformStack', () => {
   });
 
   it('GIVEN a service without a team WHEN mapped THEN it takes the tags.team of the environment', () => {
-    const env = envNamed('dev');
+    const env = envNamed(FIRST);
     expect(gitOpsServices(env).find((s) => s.name === 'payments')!.team).toBe(env.tags.team);
   });
 
@@ -241,7 +247,10 @@ describe('renaming the GitOps construct', () => {
       return JSON.parse(Testing.synth(stack)) as Record<string, unknown>;
     };
     const id = `${env.name}-platform`;
-    const report = toReport('base', '0'.repeat(40), diffSynthesized(new Map([[id, synthWith('GitOps')]]), new Map([[id, synthWith('ServiceDelivery')]])));
+    const base = new Map([[id, synthWith('GitOps')]]);
+    const head = new Map([[id, synthWith('ServiceDelivery')]]);
+    const scope = { mode: 'full' as const, reason: 'test', environments: [env.name], unchangedEnvironments: [] };
+    const report = toReport('base', '0'.repeat(40), diffSynthesized(base, head), scope, base, head);
     const lines = formatAffected(report);
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warning: ${id}: helm_release\\.GitOps_Release_\\w+ disappears while helm_release\\.ServiceDelivery_Release_\\w+ appears — Terraform will destroy and recreate`)));
     // What that destroy would uninstall: every object that could take workloads with it stays.
@@ -253,21 +262,22 @@ describe('renaming the GitOps construct', () => {
 
 describe('PlatformStack without a values file', () => {
   it('GIVEN an environment charts/service has no values-<env>.yaml for WHEN constructed THEN synth fails naming the file', () => {
-    const qa: EnvironmentConfig = { ...envNamed('dev'), name: 'qa', file: 'envs/qa.yaml' };
-    expect(() => new PlatformStack(Testing.app(), qa)).toThrow(/charts\/service: values-qa\.yaml is missing — add it/);
+    const name = generatedEnvironmentName('no-values');
+    const fresh: EnvironmentConfig = { ...envNamed(FIRST), name, file: `envs/${name}.yaml` };
+    expect(() => new PlatformStack(Testing.app(), fresh)).toThrow(`charts/service: values-${name}.yaml is missing — add it`);
   });
 });
 
 describe('addHelmProvider', () => {
   it('GIVEN a stack that already has the Helm provider WHEN asked again THEN the same provider is returned', () => {
-    const stack = new PlatformStack(Testing.app(), envNamed('dev'));
+    const stack = new PlatformStack(Testing.app(), envNamed(FIRST));
     expect(addHelmProvider(stack)).toBe(addHelmProvider(stack));
   });
 
   it('GIVEN factory options that omit the AWS provider WHEN a platform stack is built THEN it fails saying why', () => {
     const app = Testing.app();
     configureStackFactory(app, { omitAwsProvider: true });
-    expect(() => new PlatformStack(app, envNamed('dev'))).toThrow(/stack "dev-platform" has no AWS provider/);
+    expect(() => new PlatformStack(app, envNamed(FIRST))).toThrow(`stack "${FIRST}-platform" has no AWS provider`);
   });
 });
 
@@ -276,9 +286,9 @@ describe('environment file fields for GitOps', () => {
   function load(change: (dev: Record<string, unknown>) => void): string[] {
     const dir = mkdtempSync(path.join(tmpdir(), 'envs-'));
     copyFileSync(path.join(repoRoot, 'envs', '_base.yaml'), path.join(dir, '_base.yaml'));
-    const dev = parseDocument(readFileSync(path.join(repoRoot, 'envs', 'dev.yaml'), 'utf8')).toJS() as Record<string, unknown>;
+    const dev = parseDocument(readFileSync(path.join(repoRoot, 'envs', `${FIRST}.yaml`), 'utf8')).toJS() as Record<string, unknown>;
     change(dev);
-    writeFileSync(path.join(dir, 'dev.yaml'), stringify(dev));
+    writeFileSync(path.join(dir, `${FIRST}.yaml`), stringify(dev));
     try {
       loadEnvironments(dir, { root: dir });
       return [];

@@ -17,7 +17,7 @@ class ExampleStack extends EnvironmentStack {
   }
 }
 
-const stack = () => new ExampleStack(new App(), environmentFixture('dev'));
+const stack = () => new ExampleStack(new App(), environmentFixture());
 
 describe('state surgery helpers (synthesized output)', () => {
   test('GIVEN a construct renamed and the new one given moveFromId(old address) WHEN synthesized THEN a moved block maps the old address to the new one and only the new resource is emitted', () => {

@@ -21,11 +21,17 @@ import { Pod } from 'kubernetes-models/v1/Pod';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { environmentOfTier, environmentWaves, generatedEnvironmentName } from '../../packages/testing/src/env-fixture';
 import { toolPath } from '../../packages/testing/src/tools';
 
 const CHART_DIR = __dirname;
-const ENVS = ['dev', 'staging', 'prod'] as const;
-type Env = (typeof ENVS)[number];
+/** Every environment of envs/ (each needs its values-<env>.yaml), with its tier. */
+const ENVIRONMENTS = environmentWaves();
+const ENVS = ENVIRONMENTS.map((e) => e.name);
+type Env = string;
+/** The first non-production and the first production environment, in promotion order. */
+const NON_PROD = environmentOfTier('non-production');
+const PROD = environmentOfTier('production');
 const RELEASE = 'orders';
 const NAMESPACE = 'orders';
 
@@ -226,7 +232,7 @@ const EXPECTED_LABELS = {
 };
 
 test('the schema check is real: an invalid manifest and an unmapped kind are reported', () => {
-  const rendered = template('dev', TEST_SERVICE);
+  const rendered = template(NON_PROD, TEST_SERVICE);
   expect(rendered.status).toBe(0);
   const deployment = get(parseManifests(rendered.stdout), 'Deployment');
   (deployment.body.spec as Json).replicas = 'three';
@@ -241,6 +247,24 @@ test('the schema check is real: an invalid manifest and an unmapped kind are rep
   expect(problems).toHaveLength(2);
   expect(problems[0]).toMatch(/Deployment orders.*replicas must be integer/);
   expect(problems[1]).toContain('no kubernetes-models class');
+});
+
+/** values.yaml with values-<env>.yaml over it (mappings merged), as helm layers them. */
+function envValues(envName: Env): Json {
+  const merge = (a: Json, b: Json): Json => {
+    const out: Json = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      const prev = out[k];
+      out[k] = prev && typeof prev === 'object' && !Array.isArray(prev) && v && typeof v === 'object' && !Array.isArray(v) ? merge(prev as Json, v as Json) : v;
+    }
+    return out;
+  };
+  return merge(readYaml(path.join(CHART_DIR, 'values.yaml')), readYaml(path.join(CHART_DIR, `values-${envName}.yaml`)));
+}
+
+test.each(ENVIRONMENTS)('values-$name.yaml exists and names its environment and tier ($tier) as envs/$name.yaml does', ({ name, tier }) => {
+  const values = readYaml(path.join(CHART_DIR, `values-${name}.yaml`));
+  expect({ environment: values.environment, tier: values.tier }).toEqual({ environment: name, tier });
 });
 
 // Layering as in Argo CD: values.yaml, then values-<env>.yaml, then the per-service values.
@@ -273,13 +297,14 @@ describe.each(ENVS)('environment %s with ci/test-service.yaml', (envName) => {
   });
 
   test('renders the expected resources, hooks included', () => {
-    const highlyAvailable = envName !== 'dev';
+    const values = envValues(envName);
     const expected = [
       'Deployment/orders',
       'Service/orders',
       'ServiceAccount/orders',
       'Ingress/orders',
-      ...(highlyAvailable ? ['HorizontalPodAutoscaler/orders', 'PodDisruptionBudget/orders'] : []),
+      ...(at(values, 'autoscaling.enabled') === true ? ['HorizontalPodAutoscaler/orders'] : []),
+      ...(at(values, 'podDisruptionBudget.enabled') === true ? ['PodDisruptionBudget/orders'] : []),
       'ServiceAccount/orders-migrations',
       'Job/orders-migrations',
       'Pod/orders-test-connection',
@@ -374,44 +399,52 @@ describe('per-environment properties', () => {
     return vars.find((v) => v.name === name)?.value;
   }
 
-  test('dev: one replica, debug logs, no HPA or PodDisruptionBudget', () => {
-    const m = render('dev');
-    expect(at(get(m, 'Deployment').body, 'spec.replicas')).toBe(1);
-    expect(find(m, 'HorizontalPodAutoscaler')).toBeUndefined();
-    expect(find(m, 'PodDisruptionBudget')).toBeUndefined();
-    expect(envVar(m, 'LOG_LEVEL')).toBe('debug');
-    expect(envVar(m, 'ENVIRONMENT')).toBe('dev');
+  test.each(ENVS)('%s: replicas, log level and ENVIRONMENT come from its values file; an HPA owns the replica count when enabled', (envName) => {
+    const m = render(envName);
+    const values = envValues(envName);
+    const deployment = get(m, 'Deployment').body;
+    expect(envVar(m, 'ENVIRONMENT')).toBe(envName);
+    expect(envVar(m, 'LOG_LEVEL')).toBe(values.logLevel);
+    if (at(values, 'autoscaling.enabled') === true) {
+      expect(at(deployment, 'spec.replicas')).toBeUndefined();
+      expect(at(get(m, 'HorizontalPodAutoscaler').body, 'spec.minReplicas')).toBe(at(values, 'autoscaling.minReplicas'));
+    } else {
+      expect(at(deployment, 'spec.replicas')).toBe(values.replicaCount);
+      expect(find(m, 'HorizontalPodAutoscaler')).toBeUndefined();
+    }
+    expect(find(m, 'PodDisruptionBudget') !== undefined).toBe(at(values, 'podDisruptionBudget.enabled') === true);
   });
 
-  test.each(['staging', 'prod'] as const)(
-    '%s: HPA with at least 2 replicas owns the replica count, PDB and zone spread present',
+  test.each(ENVIRONMENTS.filter((e) => e.tier === 'production').map((e) => e.name))(
+    '%s (production tier): at least 2 replicas, PDB matching the pods, zone spread',
     (envName) => {
       const m = render(envName);
       const deployment = get(m, 'Deployment').body;
-      expect(at(deployment, 'spec.replicas')).toBeUndefined();
-      expect(at(get(m, 'HorizontalPodAutoscaler').body, 'spec.minReplicas')).toBeGreaterThanOrEqual(2);
+      const floor = at(deployment, 'spec.replicas') ?? at(get(m, 'HorizontalPodAutoscaler').body, 'spec.minReplicas');
+      expect(floor).toBeGreaterThanOrEqual(2);
       expect(at(get(m, 'PodDisruptionBudget').body, 'spec.selector.matchLabels')).toEqual(
         at(deployment, 'spec.selector.matchLabels'),
       );
       expect(at(deployment, 'spec.template.spec.topologySpreadConstraints.0.topologyKey')).toBe(
         'topology.kubernetes.io/zone',
       );
-      expect(envVar(m, 'LOG_LEVEL')).toBe('info');
-      expect(envVar(m, 'ENVIRONMENT')).toBe(envName);
     },
   );
 
-  test('prod: more capacity than staging (HPA bounds and memory)', () => {
-    const prod = render('prod');
-    const staging = render('staging');
-    const hpa = (m: Manifest[], field: string) => at(get(m, 'HorizontalPodAutoscaler').body, field) as number;
-    expect(hpa(prod, 'spec.minReplicas')).toBeGreaterThan(hpa(staging, 'spec.minReplicas'));
-    expect(hpa(prod, 'spec.maxReplicas')).toBeGreaterThan(hpa(staging, 'spec.maxReplicas'));
-    const memory = (m: Manifest[]) =>
-      at(get(m, 'Deployment').body, 'spec.template.spec.containers.0.resources.limits.memory');
-    expect(memory(prod)).toBe('512Mi');
-    expect(memory(staging)).toBe('256Mi');
-  });
+  test.each(ENVIRONMENTS.filter((e) => e.tier === 'non-production').map((e) => e.name))(
+    'the production tier has at least the capacity of %s (HPA ceiling and memory)',
+    (envName) => {
+      const toMi = (q: unknown) => {
+        const [, n, unit] = /^([0-9.]+)(Mi|Gi)$/.exec(String(q)) ?? [];
+        return Number(n) * (unit === 'Gi' ? 1024 : 1);
+      };
+      const prod = envValues(PROD);
+      const other = envValues(envName);
+      const ceiling = (v: Json) => (at(v, 'autoscaling.enabled') === true ? at(v, 'autoscaling.maxReplicas') : v.replicaCount) as number;
+      expect(ceiling(prod)).toBeGreaterThanOrEqual(ceiling(other));
+      expect(toMi(at(prod, 'resources.limits.memory'))).toBeGreaterThanOrEqual(toMi(at(other, 'resources.limits.memory')));
+    },
+  );
 
   test.each(ENVS)('%s: a digest-pinned internal service without migrations renders valid manifests', (envName) => {
     const result = template(envName, DIGEST_SERVICE);
@@ -437,7 +470,7 @@ describe('values.schema.json rejects bad values', () => {
     return writeValues(values);
   }
 
-  // env: the values-<env>.yaml layered under the case ('none': left out); default dev.
+  // env: the values-<env>.yaml layered under the case ('none': left out); default the first non-production one.
   const cases: { name: string; env?: Env | 'none'; service?: () => string; values?: Json; field: string }[] = [
     { name: 'replicaCount: "three"', values: { replicaCount: 'three' }, field: '/replicaCount' },
     { name: 'a missing image.repository', service: withoutImageRepository, field: "missing property 'repository'" },
@@ -446,8 +479,9 @@ describe('values.schema.json rejects bad values', () => {
       values: { replicas: 3 },
       field: "additional properties 'replicas' not allowed",
     },
-    { name: 'no environment (values-<env>.yaml left out)', env: 'none', field: "missing property 'environment'" },
-    { name: 'an unknown environment', values: { environment: 'qa' }, field: '/environment' },
+    { name: 'no environment or tier (values-<env>.yaml left out)', env: 'none', field: "missing properties 'environment', 'tier'" },
+    { name: 'an environment name that is not a DNS label', values: { environment: 'Not_An_Env' }, field: '/environment' },
+    { name: 'an unknown tier', values: { tier: 'gold' }, field: '/tier' },
     { name: 'the mutable image tag "latest"', values: { image: { tag: 'latest' } }, field: '/image/tag' },
     { name: 'a malformed image digest', values: { image: { digest: 'sha256:abc' } }, field: '/image/digest' },
     {
@@ -482,22 +516,22 @@ describe('values.schema.json rejects bad values', () => {
       values: { resources: { requests: { memory: '1 GB' } } },
       field: '/resources/requests/memory',
     },
-    { name: 'prod with a single replica', env: 'prod', values: { replicaCount: 1 }, field: '/replicaCount' },
+    { name: 'a production-tier environment with a single replica', env: PROD, values: { replicaCount: 1 }, field: '/replicaCount' },
     {
-      name: 'prod with a single-replica HPA floor',
-      env: 'prod',
+      name: 'a production-tier environment with a single-replica HPA floor',
+      env: PROD,
       values: { autoscaling: { minReplicas: 1 } },
       field: '/autoscaling/minReplicas',
     },
     {
-      name: 'prod without a PodDisruptionBudget',
-      env: 'prod',
+      name: 'a production-tier environment without a PodDisruptionBudget',
+      env: PROD,
       values: { podDisruptionBudget: { enabled: false } },
       field: '/podDisruptionBudget/enabled',
     },
   ];
 
-  test.each(cases)('$name', ({ env: envName = 'dev', service, values, field }) => {
+  test.each(cases)('$name', ({ env: envName = NON_PROD, service, values, field }) => {
     const result = template(
       envName === 'none' ? undefined : envName,
       service ? service() : TEST_SERVICE,
@@ -509,13 +543,20 @@ describe('values.schema.json rejects bad values', () => {
   });
 
   test('the same layering without the bad value renders (control)', () => {
-    expect(template('dev', TEST_SERVICE).status).toBe(0);
-    expect(template('prod', TEST_SERVICE, [writeValues({ replicaCount: 2 })]).status).toBe(0);
+    expect(template(NON_PROD, TEST_SERVICE).status).toBe(0);
+    expect(template(PROD, TEST_SERVICE, [writeValues({ replicaCount: 2 })]).status).toBe(0);
+  });
+
+  test('any environment name is accepted: a generated one renders with the environment and tier it is given', () => {
+    const name = generatedEnvironmentName('chart');
+    const result = template(NON_PROD, TEST_SERVICE, [writeValues({ environment: name, tier: 'non-production' })]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`value: "${name}"`);
   });
 
   test('an HPA floor above its ceiling fails the render with a clear message', () => {
-    const result = template('staging', TEST_SERVICE, [
-      writeValues({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
+    const result = template(NON_PROD, TEST_SERVICE, [
+      writeValues({ autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 3 } }),
     ]);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('autoscaling.minReplicas (5) must not exceed autoscaling.maxReplicas (3)');

@@ -8,20 +8,20 @@ const payments: GitOpsService = {
   name: 'payments',
   namespace: 'payments',
   team: 'platform',
-  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-dev',
+  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-envone',
   imageTag: '1.5.0',
-  host: 'payments.dev.acme-platform.io',
-  roleArn: 'arn:aws:iam::111111111111:role/payments-dev-workload',
+  host: 'payments.envone.acme-platform.io',
+  roleArn: 'arn:aws:iam::111111111111:role/payments-envone-workload',
   secrets: [{ name: 'payments-database', data: [{ secretKey: 'DATABASE_URL', key: 'database', property: 'url' }] }],
 };
 const checkout: GitOpsService = {
   name: 'checkout',
   namespace: 'shop',
   team: 'shop',
-  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/checkout-dev',
+  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/checkout-envone',
   imageTag: '2.1.0',
-  host: 'checkout.dev.acme-platform.io',
-  roleArn: 'arn:aws:iam::111111111111:role/checkout-dev-workload',
+  host: 'checkout.envone.acme-platform.io',
+  roleArn: 'arn:aws:iam::111111111111:role/checkout-envone-workload',
   serviceAccount: 'checkout-api',
 };
 
@@ -29,7 +29,7 @@ const appSetProps = (over: Partial<ServicesApplicationSetProps> = {}): ServicesA
   name: 'services',
   argoCdNamespace: 'argocd',
   project: 'services',
-  environment: 'dev',
+  environment: 'envone',
   repo: { url: 'https://github.com/acme-platform/platform-infra.git', targetRevision: 'main', chartPath: 'charts/service' },
   autoSync: { prune: true, selfHeal: true },
   services: [payments, checkout],
@@ -44,7 +44,7 @@ describe('buildServicesProject', () => {
     const project = buildServicesProject({
       name: 'services',
       argoCdNamespace: 'argocd',
-      environment: 'dev',
+      environment: 'envone',
       repoUrl: 'https://github.com/acme-platform/platform-infra.git',
       namespaces: ['shop', 'payments', 'shop'],
     });
@@ -74,24 +74,24 @@ describe('buildServicesApplicationSet', () => {
     expect(spec.goTemplateOptions).toEqual(['missingkey=error']);
     expect(spec.generators[0]!.list!.elements).toEqual([
       {
-        appName: 'payments-dev',
+        appName: 'payments-envone',
         service: 'payments',
         namespace: 'payments',
         team: 'platform',
         helmValues: {
           service: { name: 'payments' },
           team: 'platform',
-          image: { repository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-dev', tag: '1.5.0' },
-          ingress: { host: 'payments.dev.acme-platform.io' },
-          serviceAccount: { roleArn: 'arn:aws:iam::111111111111:role/payments-dev-workload' },
+          image: { repository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-envone', tag: '1.5.0' },
+          ingress: { host: 'payments.envone.acme-platform.io' },
+          serviceAccount: { roleArn: 'arn:aws:iam::111111111111:role/payments-envone-workload' },
           externalSecrets: ['payments-database'],
         },
       },
       expect.objectContaining({
-        appName: 'checkout-dev',
+        appName: 'checkout-envone',
         namespace: 'shop',
         helmValues: expect.objectContaining({
-          serviceAccount: { roleArn: 'arn:aws:iam::111111111111:role/checkout-dev-workload', name: 'checkout-api' },
+          serviceAccount: { roleArn: 'arn:aws:iam::111111111111:role/checkout-envone-workload', name: 'checkout-api' },
           externalSecrets: [],
         }),
       }),
@@ -99,7 +99,7 @@ describe('buildServicesApplicationSet', () => {
   });
 
   it('GIVEN an environment WHEN built THEN the template is a Helm source at the chart path with values-<env>.yaml then the element values', () => {
-    const { template } = specOf(buildServicesApplicationSet(appSetProps({ environment: 'staging' })));
+    const { template } = specOf(buildServicesApplicationSet(appSetProps({ environment: 'envtwo' })));
     expect(template.metadata.name).toBe('{{ .appName }}');
     expect(template.spec).toMatchObject({
       project: 'services',
@@ -107,7 +107,7 @@ describe('buildServicesApplicationSet', () => {
         repoURL: 'https://github.com/acme-platform/platform-infra.git',
         targetRevision: 'main',
         path: 'charts/service',
-        helm: { releaseName: '{{ .service }}', valueFiles: ['values-staging.yaml'], values: '{{ toJson .helmValues }}' },
+        helm: { releaseName: '{{ .service }}', valueFiles: ['values-envtwo.yaml'], values: '{{ toJson .helmValues }}' },
       },
       destination: { server: IN_CLUSTER, namespace: '{{ .namespace }}' },
     });
@@ -137,8 +137,8 @@ describe('buildServicesApplicationSet', () => {
     expect(template.metadata).not.toHaveProperty('finalizers');
   });
 
-  it('GIVEN manual sync (prod) WHEN built THEN there is no automated policy, but namespaces and retry remain', () => {
-    const { template } = specOf(buildServicesApplicationSet(appSetProps({ environment: 'prod', autoSync: false })));
+  it('GIVEN manual sync (envthree) WHEN built THEN there is no automated policy, but namespaces and retry remain', () => {
+    const { template } = specOf(buildServicesApplicationSet(appSetProps({ environment: 'envthree', autoSync: false })));
     expect(template.spec.syncPolicy).not.toHaveProperty('automated');
     expect(template.spec.syncPolicy).toMatchObject({ syncOptions: ['CreateNamespace=true'], retry: { limit: 5 } });
     expect(template.metadata).not.toHaveProperty('finalizers');
@@ -152,7 +152,7 @@ describe('buildServicesApplicationSet', () => {
 
 describe('buildLockedDefaultProject', () => {
   it('GIVEN the Argo CD namespace WHEN built THEN the default project allows no source, no destination and no kind, and is kept on uninstall', () => {
-    const project = buildLockedDefaultProject({ argoCdNamespace: 'argocd', environment: 'qa1' });
+    const project = buildLockedDefaultProject({ argoCdNamespace: 'argocd', environment: 'envone' });
     expect(project).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'default', namespace: 'argocd', annotations: { 'helm.sh/resource-policy': 'keep' } } });
     expect(project.spec).toEqual({
       description: expect.stringMatching(/^Locked/),

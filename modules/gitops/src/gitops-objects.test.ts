@@ -15,20 +15,20 @@ const payments: GitOpsService = {
   name: 'payments',
   namespace: 'payments',
   team: 'platform',
-  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-dev',
+  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-envone',
   imageTag: '1.5.0',
-  host: 'payments.dev.acme-platform.io',
-  roleArn: 'arn:aws:iam::111111111111:role/payments-dev-workload',
+  host: 'payments.envone.acme-platform.io',
+  roleArn: 'arn:aws:iam::111111111111:role/payments-envone-workload',
   secrets: [{ name: 'payments-database', data: [{ secretKey: 'DATABASE_PASSWORD', key: 'database', property: 'password' }] }],
 };
 const checkout: GitOpsService = {
   name: 'checkout',
   namespace: 'shop',
   team: 'shop',
-  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/checkout-dev',
+  imageRepository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/checkout-envone',
   imageTag: '2.1.0',
-  host: 'checkout.dev.acme-platform.io',
-  roleArn: 'arn:aws:iam::111111111111:role/checkout-dev-workload',
+  host: 'checkout.envone.acme-platform.io',
+  roleArn: 'arn:aws:iam::111111111111:role/checkout-envone-workload',
 };
 
 interface Built {
@@ -42,7 +42,7 @@ function build(over: Partial<GitOpsObjectsProps> = {}): Built {
   new HelmProvider(stack, 'helm', {});
   const operator = new Release(stack, 'Operator', { name: 'operator', chart: 'operator' });
   const gitOps = new GitOpsObjects(stack, 'GitOps', {
-    environment: 'dev',
+    environment: 'envone',
     repo: { url: 'https://github.com/acme-platform/platform-infra.git', targetRevision: 'main' },
     autoSync: { prune: true, selfHeal: true },
     services: [payments, checkout],

@@ -94,10 +94,10 @@ describe('HelmRelease', () => {
     }
 
     it('GIVEN defaults, a values-<env>.yaml and typed overrides WHEN merged THEN later layers win key by key and lists are replaced', () => {
-      const dir = valuesDir({ 'values-prod.yaml': 'replicas: 3\nimage:\n  tag: "1.28.0"\ntolerations: [c]\nnote: from-file\n' });
+      const dir = valuesDir({ 'values-envthree.yaml': 'replicas: 3\nimage:\n  tag: "1.28.0"\ntolerations: [c]\nnote: from-file\n' });
       const { values, release } = synth({
         chart: demoChart({ valuesDir: dir }),
-        environment: 'prod',
+        environment: 'envthree',
         values: { note: 'from-env-file', image: { repository: 'registry.example.com/nginx' } },
       });
       expect(values).toEqual({
@@ -106,25 +106,25 @@ describe('HelmRelease', () => {
         tolerations: ['c'],
         note: 'from-env-file',
       });
-      expect(release.valueLayers).toEqual(['defaults', expect.stringMatching(/values-prod\.yaml$/), 'overrides']);
+      expect(release.valueLayers).toEqual(['defaults', expect.stringMatching(/values-envthree\.yaml$/), 'overrides']);
     });
 
     it('GIVEN no values file for the environment WHEN synthesized THEN that layer is skipped', () => {
-      const dir = valuesDir({ 'values-prod.yaml': 'replicas: 3\n' });
-      const { values, release } = synth({ chart: demoChart({ valuesDir: dir }), environment: 'dev' });
+      const dir = valuesDir({ 'values-envthree.yaml': 'replicas: 3\n' });
+      const { values, release } = synth({ chart: demoChart({ valuesDir: dir }), environment: 'envone' });
       expect(values.replicas).toBe(1);
       expect(release.valueLayers).toEqual(['defaults']);
     });
 
     it('GIVEN a null in a later layer WHEN merged THEN the key is removed (Helm semantics)', () => {
-      const dir = valuesDir({ 'values-dev.yaml': 'tolerations: null\n' });
-      const { values } = synth({ chart: demoChart({ valuesDir: dir }), environment: 'dev' });
+      const dir = valuesDir({ 'values-envone.yaml': 'tolerations: null\n' });
+      const { values } = synth({ chart: demoChart({ valuesDir: dir }), environment: 'envone' });
       expect(values).not.toHaveProperty('tolerations');
     });
 
     it('GIVEN a values-<env>.yaml that is not YAML WHEN synthesized THEN the error names the file', () => {
-      const dir = valuesDir({ 'values-dev.yaml': 'replicas: [1\n' });
-      expect(() => synth({ chart: demoChart({ valuesDir: dir }), environment: 'dev' })).toThrow(/values-dev\.yaml is not valid YAML/);
+      const dir = valuesDir({ 'values-envone.yaml': 'replicas: [1\n' });
+      expect(() => synth({ chart: demoChart({ valuesDir: dir }), environment: 'envone' })).toThrow(/values-envone\.yaml is not valid YAML/);
     });
 
     it('GIVEN a literal "${" in a value WHEN synthesized THEN it is escaped so Terraform does not interpolate it', () => {
@@ -178,8 +178,8 @@ describe('HelmRelease', () => {
 
     it('GIVEN a secret in a values-<env>.yaml WHEN constructed THEN it is rejected too', () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'helm-values-'));
-      writeFileSync(path.join(dir, 'values-dev.yaml'), 'annotations:\n  apiToken: abc123\n');
-      expect(() => synth({ chart: demoChart({ valuesDir: dir }), environment: 'dev' })).toThrow(
+      writeFileSync(path.join(dir, 'values-envone.yaml'), 'annotations:\n  apiToken: abc123\n');
+      expect(() => synth({ chart: demoChart({ valuesDir: dir }), environment: 'envone' })).toThrow(
         /values\.annotations\.apiToken holds a literal of 6 characters under the secret-looking key "apiToken"/
       );
     });

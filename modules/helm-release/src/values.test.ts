@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -24,20 +24,20 @@ describe('mergeValues', () => {
 
 describe('readEnvironmentValues', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'env-values-'));
-  writeFileSync(path.join(dir, 'values-dev.yaml'), 'replicas: 2\n');
-  writeFileSync(path.join(dir, 'values-staging.yaml'), '- a list\n');
-  writeFileSync(path.join(dir, 'values-prod.yaml'), '# only comments\n');
+  writeFileSync(path.join(dir, 'values-envone.yaml'), 'replicas: 2\n');
+  writeFileSync(path.join(dir, 'values-envtwo.yaml'), '- a list\n');
+  writeFileSync(path.join(dir, 'values-envthree.yaml'), '# only comments\n');
 
   it.each([
-    ['dev', { values: { replicas: 2 } }],
-    ['staging', { error: 'is not a YAML mapping of values' }],
-    ['prod', { values: {} }],
+    ['envone', { values: { replicas: 2 } }],
+    ['envtwo', { error: 'is not a YAML mapping of values' }],
+    ['envthree', { values: {} }],
   ])('GIVEN values-%s.yaml WHEN read THEN %p', (env, expected) => {
     expect(readEnvironmentValues(dir, env)).toMatchObject(expected);
   });
 
   it('GIVEN no file for the environment WHEN read THEN there is no layer', () => {
-    expect(readEnvironmentValues(dir, 'qa')).toBeUndefined();
+    expect(readEnvironmentValues(dir, 'envfour')).toBeUndefined();
   });
 });
 
@@ -51,5 +51,23 @@ describe('toTerraformYaml', () => {
 describe('leaves / renderPath', () => {
   it('GIVEN a tree WHEN walked THEN every scalar and empty collection is a leaf with its path', () => {
     expect(leaves({ a: [1, { b: 'c' }], d: {}, e: [] }).map((l) => renderPath(l.path))).toEqual(['a[0]', 'a[1].b', 'd', 'e']);
+  });
+});
+
+describe('readEnvironmentValues on hostile files', () => {
+  test.each([
+    ['an unknown tag', 'replicas: !Ref Replicas\n', /is not valid YAML: Unresolved tag: !Ref/],
+    ['an alias bomb', 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n', /cannot be read as YAML data: Excessive alias count/],
+  ])('GIVEN %s WHEN read THEN an error is returned, nothing is printed or thrown', (_label, text, expected) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'values-hostile-'));
+    writeFileSync(path.join(dir, 'values-zhostile.yaml'), text);
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      expect(readEnvironmentValues(dir, 'zhostile')?.error).toMatch(expected);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -49,11 +49,18 @@ export type ValuesFile =
 export function readEnvironmentValues(dir: string, environment: string): ValuesFile | undefined {
   const file = path.join(dir, `values-${environment}.yaml`);
   if (!existsSync(file)) return undefined;
-  const doc = parseDocument(readFileSync(file, 'utf8'), { uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return { file, error: `is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}` };
+  // logLevel silent: the library's warnings (e.g. an unknown tag) become the error, never console output.
+  const doc = parseDocument(readFileSync(file, 'utf8'), { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
+  const problem = [...doc.errors, ...doc.warnings][0];
+  if (problem) {
+    return { file, error: `is not valid YAML: ${problem.message.split('\n')[0]}` };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { file, error: `cannot be read as YAML data: ${(err as Error).message.split('\n')[0]}` };
+  }
   if (data === null || data === undefined) return { file, values: {} };
   if (!isPlainObject(data)) return { file, error: 'is not a YAML mapping of values' };
   return { file, values: data };

@@ -5,7 +5,7 @@ const AWS = { accountId: '444455556666', region: 'eu-central-1' };
 
 function synth(props: Partial<EnvironmentKeyProps> = {}) {
   const stack = awsTestStack('key');
-  const key = new EnvironmentKey(stack, 'EnvironmentKey', { environment: 'qa1', aws: AWS, ...props });
+  const key = new EnvironmentKey(stack, 'EnvironmentKey', { environment: 'envone', aws: AWS, ...props });
   const json = synthJson(stack);
   const policy = JSON.parse(Object.values(json.resource?.aws_kms_key ?? {})[0]!.policy as string) as { Version: string; Statement: Array<Record<string, unknown>> };
   return { json, key, statements: policy.Statement, policy };
@@ -18,7 +18,7 @@ describe('EnvironmentKey', () => {
     expect(policy).toEqual(key.policy);
     expect(policy.Version).toBe('2012-10-17');
     expect(policy.Statement.map((s) => s.Sid)).toEqual(['AccountAdministersKey', 'CloudWatchLogsUsesKeyForEnvironmentLogGroups', 'EcrCreatesGrantsForRepositories']);
-    expect(json).toHaveResourceDeep('aws_kms_alias', { name: 'alias/platform/qa1' });
+    expect(json).toHaveResourceDeep('aws_kms_alias', { name: 'alias/platform/envone' });
   });
 
   test('GIVEN any key WHEN synthesized THEN the account root administers it', () => {
@@ -34,7 +34,7 @@ describe('EnvironmentKey', () => {
       Principal: { Service: 'logs.eu-central-1.amazonaws.com' },
       Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       Resource: '*',
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-central-1:444455556666:log-group:/platform/qa1/*' } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-central-1:444455556666:log-group:/platform/envone/*' } },
     });
     expect(statements.map((s) => s.Sid)).not.toContain('EcrCreatesGrantsForRepositories');
   });
@@ -63,7 +63,7 @@ describe('EnvironmentKey', () => {
   test.each<[string, Partial<EnvironmentKeyProps>, RegExp]>([
     ['a bad account', { aws: { accountId: '12', region: 'eu-central-1' } }, /aws\.accountId "12" is not an AWS account ID/],
     ['a bad region', { aws: { accountId: '444455556666', region: 'mars' } }, /aws\.region "mars" is not an AWS region/],
-    ['a bad environment', { environment: 'QA 1' }, /environment "QA 1" is not an environment name/],
+    ['a bad environment', { environment: 'ENV 1' }, /environment "ENV 1" is not an environment name/],
   ])('GIVEN %s WHEN constructed THEN it throws naming the prop', (_l, props, message) => {
     expect(() => synth(props)).toThrow(message);
   });

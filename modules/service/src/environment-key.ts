@@ -98,7 +98,7 @@ export class EnvironmentKey extends Construct {
       // Every value is known at synth, so the policy is literal JSON (one statement per intent, each with a
       // Sid). Not aws_iam_policy_document: checkov's identity-policy checks (CKV_AWS_109/111/356) and IAM-001/002
       // misread a key policy's "*" (this key) — the KMS-002/003/004 rules check it instead.
-      policy: JSON.stringify(this.policy),
+      policy: JSON.stringify(this.policy, null, 2),
       ...(props.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
     });
     new KmsAlias(this, 'Alias', { name: environmentKmsKeyAlias(props.environment), targetKeyId: this.key.keyId });

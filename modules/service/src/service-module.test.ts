@@ -9,12 +9,12 @@ const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789';
 function props(overrides: Partial<ServiceModuleProps> = {}): ServiceModuleProps {
   return {
     name: 'payments',
-    environment: 'dev',
+    environment: 'envone',
     cluster: { oidcProviderArn: `arn:aws:iam::111111111111:oidc-provider/${ISSUER}`, oidcIssuer: ISSUER },
     dns: {
       zoneId: 'Z0DEV0001',
-      zoneName: 'dev.example.com',
-      hostname: 'payments.dev.example.com',
+      zoneName: 'envone.example.com',
+      hostname: 'payments.envone.example.com',
       target: { type: 'alias', dnsName: 'lb-1.eu-west-1.elb.amazonaws.com', zoneId: 'Z32O12XQLNTSW2' },
     },
     ...overrides,
@@ -34,7 +34,7 @@ describe('ServiceModule', () => {
 
     test('THEN the ECR repository has immutable tags, scan on push and AES256 encryption', () => {
       expect(json).toHaveResourceDeep('aws_ecr_repository', {
-        name: 'payments-dev',
+        name: 'payments-envone',
         image_tag_mutability: 'IMMUTABLE',
         image_scanning_configuration: { scan_on_push: true },
         encryption_configuration: [{ encryption_type: 'AES256' }],
@@ -67,13 +67,13 @@ describe('ServiceModule', () => {
         ],
       });
       expect(json).toHaveResourceDeep('aws_iam_role', {
-        name: 'payments-dev-workload',
+        name: 'payments-envone-workload',
         assume_role_policy: expect.stringMatching(/^\$\{data\.aws_iam_policy_document\..+\.json\}$/),
       });
     });
 
     test('THEN the log group keeps logs 30 days with service-managed encryption', () => {
-      expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: '/platform/dev/payments', retention_in_days: 30 });
+      expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { name: '/platform/envone/payments', retention_in_days: 30 });
       const [group] = Object.values(json.resource?.aws_cloudwatch_log_group ?? {});
       expect(group).not.toHaveProperty('kms_key_id');
     });
@@ -81,7 +81,7 @@ describe('ServiceModule', () => {
     test('THEN the hostname is an alias A record to the ingress', () => {
       expect(json).toHaveResourceDeep('aws_route53_record', {
         zone_id: 'Z0DEV0001',
-        name: 'payments.dev.example.com',
+        name: 'payments.envone.example.com',
         type: 'A',
         alias: { name: 'lb-1.eu-west-1.elb.amazonaws.com', zone_id: 'Z32O12XQLNTSW2', evaluate_target_health: true },
       });
@@ -107,13 +107,13 @@ describe('ServiceModule', () => {
         workload: { namespace: 'shop', serviceAccount: 'payments-api' },
         logs: { retentionDays: 365, kmsKeyArn: kms },
         repository: { kmsKeyArn: kms, keepTaggedImages: 50, untaggedExpiryDays: 3 },
-        dns: { zoneId: 'Z0DEV0001', zoneName: 'dev.example.com', hostname: 'pay.dev.example.com', target: { type: 'cname', target: 'ingress.dev.example.com' } },
+        dns: { zoneId: 'Z0DEV0001', zoneName: 'envone.example.com', hostname: 'pay.envone.example.com', target: { type: 'cname', target: 'ingress.envone.example.com' } },
         preventDestroy: true,
       }),
     );
     expect(json).toHaveResourceDeep('aws_ecr_repository', { encryption_configuration: [{ encryption_type: 'KMS', kms_key: kms }], lifecycle: { prevent_destroy: true } });
     expect(json).toHaveResourceDeep('aws_cloudwatch_log_group', { retention_in_days: 365, kms_key_id: kms, lifecycle: { prevent_destroy: true } });
-    expect(json).toHaveResourceDeep('aws_route53_record', { type: 'CNAME', ttl: 300, records: ['ingress.dev.example.com'] });
+    expect(json).toHaveResourceDeep('aws_route53_record', { type: 'CNAME', ttl: 300, records: ['ingress.envone.example.com'] });
     expect(json).toHaveDataSourceDeep('aws_iam_policy_document', { statement: [{ condition: [{ values: ['system:serviceaccount:shop:payments-api'] }] }] });
     expect(json).toHaveDataSourceDeep('aws_ecr_lifecycle_policy_document', { rule: [{ selection: [{ count_number: 3 }] }, { selection: [{ count_number: 50 }] }] });
   });
@@ -135,7 +135,7 @@ describe('ServiceModule', () => {
 
     test('GIVEN grantSecretsRead() WHEN synthesized THEN the role may read only <env>/<service>/* in its account and region, through one inline policy', () => {
       const stack = awsTestStack('grant');
-      const module = new ServiceModule(stack, 'payments', props({ environment: 'qa1', aws: AWS }));
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
       module.grantSecretsRead();
       const { json, doc } = policyOf(module, stack);
       expect(doc!.statement).toEqual([
@@ -143,7 +143,7 @@ describe('ServiceModule', () => {
           sid: 'ReadOwnSecrets',
           effect: 'Allow',
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          resources: ['arn:aws:secretsmanager:eu-central-1:444455556666:secret:qa1/payments/*'],
+          resources: ['arn:aws:secretsmanager:eu-central-1:444455556666:secret:envone/payments/*'],
         },
       ]);
       expect(json).toHaveResourceCount('aws_iam_role_policy', 1);
@@ -152,7 +152,7 @@ describe('ServiceModule', () => {
 
     test('GIVEN grantSecretsRead with a customer-managed key WHEN synthesized THEN kms:Decrypt on that key is allowed only via Secrets Manager in the region', () => {
       const stack = awsTestStack('grant-kms');
-      const module = new ServiceModule(stack, 'payments', props({ environment: 'qa1', aws: AWS }));
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
       const key = 'arn:aws:kms:eu-central-1:444455556666:key/1111-2222';
       module.grantSecretsRead({ kmsKeyArn: key });
       const { doc } = policyOf(module, stack);
@@ -167,9 +167,9 @@ describe('ServiceModule', () => {
 
     test('GIVEN addToRolePolicy after a grant WHEN synthesized THEN both statements are in the same document, in order', () => {
       const stack = awsTestStack('add');
-      const module = new ServiceModule(stack, 'payments', props({ environment: 'qa1', aws: AWS }));
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
       module.grantSecretsRead();
-      module.addToRolePolicy({ sid: 'ReadQueue', effect: 'Allow', actions: ['sqs:ReceiveMessage'], resources: ['arn:aws:sqs:eu-central-1:444455556666:payments-qa1'] });
+      module.addToRolePolicy({ sid: 'ReadQueue', effect: 'Allow', actions: ['sqs:ReceiveMessage'], resources: ['arn:aws:sqs:eu-central-1:444455556666:payments-envone'] });
       const { json, doc } = policyOf(module, stack);
       expect(doc!.statement.map((st) => st.sid)).toEqual(['ReadOwnSecrets', 'ReadQueue']);
       expect(json).toHaveResourceCount('aws_iam_role_policy', 1);
@@ -180,7 +180,7 @@ describe('ServiceModule', () => {
       ['the same sid twice', (m) => { m.grantSecretsRead(); m.grantSecretsRead(); }, /addToRolePolicy "ReadOwnSecrets" is a sid the workload policy already has/],
     ])('GIVEN %s WHEN added THEN it throws', (_label, act, message) => {
       const stack = awsTestStack('bad-statement');
-      const module = new ServiceModule(stack, 'payments', props({ environment: 'qa1', aws: AWS }));
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
       expect(() => act(module)).toThrow(message);
     });
 
@@ -194,14 +194,14 @@ describe('ServiceModule', () => {
       const stack = awsTestStack('shared-sa');
       new ServiceModule(stack, 'payments', props({ workload: { namespace: 'shop', serviceAccount: 'web' } }));
       expect(
-        () => new ServiceModule(stack, 'checkout', props({ name: 'checkout', dns: { ...props().dns, hostname: 'checkout.dev.example.com' }, workload: { namespace: 'shop', serviceAccount: 'web' } })),
+        () => new ServiceModule(stack, 'checkout', props({ name: 'checkout', dns: { ...props().dns, hostname: `checkout.${props().dns.zoneName}` }, workload: { namespace: 'shop', serviceAccount: 'web' } })),
       ).toThrow(/ServiceModule "checkout": shares its service account[\s\S]*workload "shop\/web" is also the namespace and service account of "payments"/);
     });
 
     test('GIVEN two services in one namespace with their own service accounts WHEN constructed THEN both are accepted', () => {
       const stack = awsTestStack('own-sa');
       new ServiceModule(stack, 'payments', props({ workload: { namespace: 'shop' } }));
-      expect(() => new ServiceModule(stack, 'checkout', props({ name: 'checkout', dns: { ...props().dns, hostname: 'checkout.dev.example.com' }, workload: { namespace: 'shop' } }))).not.toThrow();
+      expect(() => new ServiceModule(stack, 'checkout', props({ name: 'checkout', dns: { ...props().dns, hostname: `checkout.${props().dns.zoneName}` }, workload: { namespace: 'shop' } }))).not.toThrow();
     });
   });
 
@@ -212,7 +212,7 @@ describe('ServiceModule', () => {
       [
         'a hostname outside the zone',
         { dns: { ...props().dns, hostname: 'payments.example.org' } },
-        /dns\.hostname "payments\.example\.org" is outside the zone "dev\.example\.com" — use a name ending in "\.dev\.example\.com"/,
+        /dns\.hostname "payments\.example\.org" is outside the zone "envone\.example\.com" — use a name ending in "\.envone\.example\.com"/,
       ],
       ['a bad KMS key', { repository: { kmsKeyArn: 'alias/mine' } }, /repository\.kmsKeyArn "alias\/mine" is not a KMS key ARN/],
       ['keepTaggedImages of 0', { repository: { keepTaggedImages: 0 } }, /repository\.keepTaggedImages 0 must be at least 1/],
@@ -239,7 +239,7 @@ describe('ServiceModule', () => {
     test('GIVEN unresolved tokens for zone and KMS key WHEN constructed THEN they are not rejected', () => {
       const stack = awsTestStack('tokens');
       const token = new TerraformVariable(stack, 'zone', { type: 'string' }).stringValue;
-      expect(() => new ServiceModule(stack, 'svc', props({ name: 'svc', dns: { ...props().dns, hostname: 'svc.dev.example.com', zoneId: token }, logs: { kmsKeyArn: token } }))).not.toThrow();
+      expect(() => new ServiceModule(stack, 'svc', props({ name: 'svc', dns: { ...props().dns, hostname: 'svc.envone.example.com', zoneId: token }, logs: { kmsKeyArn: token } }))).not.toThrow();
     });
   });
 });

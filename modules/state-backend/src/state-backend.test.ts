@@ -163,7 +163,7 @@ describe('StateBackend', () => {
       });
       expect(bySid('DenyReplicationReadExceptReplicationRole')).toMatchObject({
         actions: ['s3:GetObjectVersionForReplication'],
-        condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [expect.stringMatching(/:role\/terraform-state-replication-eu-west-1$/)] }],
+        condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [expect.stringMatching(/^\$\{aws_iam_role\.StateBackend_Replication_Role_\w+\.arn\}$/)] }],
       });
     });
 
@@ -176,7 +176,7 @@ describe('StateBackend', () => {
       });
       expect(statements.find((st) => st.sid === 'ReplicationRoleWritesReplicas')).toMatchObject({
         effect: 'Allow',
-        principals: [{ type: 'AWS', identifiers: [expect.stringMatching(/:role\/terraform-state-replication-eu-west-1$/)] }],
+        principals: [{ type: 'AWS', identifiers: [expect.stringMatching(/^\$\{aws_iam_role\.StateBackend_Replication_Role_\w+\.arn\}$/)] }],
         actions: ['s3:ReplicateObject', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
       });
     });
@@ -323,7 +323,7 @@ describe('StateBackend', () => {
     // The backup key lives in the backup account: its policy, not the state account's IAM, lets the role encrypt.
     const backupKey = Object.values(json.resource?.aws_kms_key ?? {}).find((k) => (k.description as string).startsWith('Backups of'))!;
     expect(backupKey.policy).toContain('"Sid" = "ReplicationEncryptsReplicas"');
-    expect(backupKey.policy).toContain(':role/terraform-state-replication-eu-west-1"');
+    expect(backupKey.policy).toMatch(/"Principal" = \{"AWS" = aws_iam_role\.StateBackend_Replication_Role_\w+\.arn\}/);
     expect(backupKey.policy).toContain('arn:${data.aws_partition');
   });
 

@@ -99,8 +99,35 @@ export class StateBackend extends Construct {
     const account = new DataAwsCallerIdentity(this, 'Account');
     const partition = new DataAwsPartition(this, 'Partition');
 
-    // Named up front: the key and bucket policies name the role the replication construct creates below.
-    const replicationRoleArn = `arn:${partition.partition}:iam::${account.accountId}:role/${stateReplicationRoleName(props.region)}`;
+    // The replication role first: the key and bucket policies name it. Its trust names the source buckets
+    // by their (known) ARNs, so nothing here depends on a bucket.
+    const replication = new Construct(this, 'Replication');
+    const trust = new DataAwsIamPolicyDocument(replication, 'TrustPolicy', {
+      statement: [
+        {
+          sid: 'S3ReplicatesStateBucket',
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['s3.amazonaws.com'] }],
+          condition: [
+            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
+            {
+              test: 'ArnLike',
+              variable: 'aws:SourceArn',
+              values: [`arn:${partition.partition}:s3:::${props.bucketName}`, `arn:${partition.partition}:s3:::${stateAccessLogBucketName(props.bucketName)}`],
+            },
+          ],
+        },
+      ],
+    });
+    const role = new IamRole(replication, 'Role', {
+      name: stateReplicationRoleName(props.region),
+      description: `S3 replication of s3://${props.bucketName} (and its access logs) into the backup region ${props.backup.region}`,
+      assumeRolePolicy: trust.json,
+      maxSessionDuration: 3600,
+    });
+    const replicationRoleArn = role.arn;
+    this.replicationRoleArn = role.arn;
 
     // The keys: one per state bucket, one for its backups in the backup region (a deleted state key
     // leaves the backups readable), rotated, with a 30-day window to undo a scheduled deletion.
@@ -170,28 +197,6 @@ export class StateBackend extends Construct {
 
     // Replication: S3 copies every new version of the state (and of its access logs) into the backup
     // region within minutes. Deletions are never replicated, so deleting state leaves the backups.
-    const replication = new Construct(this, 'Replication');
-    const trust = new DataAwsIamPolicyDocument(replication, 'TrustPolicy', {
-      statement: [
-        {
-          sid: 'S3ReplicatesStateBucket',
-          effect: 'Allow',
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['s3.amazonaws.com'] }],
-          condition: [
-            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
-            { test: 'ArnLike', variable: 'aws:SourceArn', values: [state.arn, stateLogs.arn] },
-          ],
-        },
-      ],
-    });
-    const role = new IamRole(replication, 'Role', {
-      name: stateReplicationRoleName(props.region),
-      description: `S3 replication of s3://${props.bucketName} (and its access logs) into the backup region ${props.backup.region}`,
-      assumeRolePolicy: trust.json,
-      maxSessionDuration: 3600,
-    });
-    this.replicationRoleArn = role.arn;
     const replicationPolicy = new DataAwsIamPolicyDocument(replication, 'PolicyDocument', {
       statement: [
         {

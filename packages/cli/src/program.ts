@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { registerAffected } from './commands/affected';
 import { registerComment } from './commands/comment';
 import { registerDrift } from './commands/drift';
+import { registerEnvironments } from './commands/environments';
+import { registerGuard } from './commands/guard';
 import { registerPlan } from './commands/plan';
+import { registerPromote } from './commands/promote';
 import { registerSynth } from './commands/synth';
 import { reportError } from './errors';
 
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerComment(program);
   registerDrift(program);
+  registerEnvironments(program);
+  registerPromote(program);
+  registerGuard(program);
   return program;
 }
 

@@ -23,10 +23,18 @@ export function showValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
+/**
+ * Control characters (and Unicode line/paragraph separators and bidi overrides) shown as `\uXXXX`: a key
+ * or value from a file can never start a line of the report or reorder what a reader sees.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function formatProblem(p: Problem): string {
   const where = p.line ? `${p.source}:${p.line}` : p.source;
   const got = 'value' in p ? ` ${showValue(p.value)}` : '';
-  return `${where}: ${p.field || '(file)'}${got} ${p.message}`;
+  return escapeControl(`${where}: ${p.field || '(file)'}${got} ${p.message}`);
 }
 
 /**

@@ -3,3 +3,4 @@ export * from './loader';
 export * from './schema';
 export * from './json-schema';
 export * from './props';
+export * from './rules/environments';

@@ -149,7 +149,38 @@ export const serviceSchema = z.strictObject({
   secrets: z.array(serviceSecretSchema).max(20, 'lists more than 20 Secrets — the service chart mounts at most 20').optional(),
 });
 
+/** GitHub `<org>/<repo>`: the exact subject prefix the CI roles trust (no wildcards). */
+const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+/** Where CI runs: the repository whose GitHub Actions OIDC tokens the CI roles trust (modules/ci-identity). */
+export const githubSchema = z.strictObject({
+  /** `<org>/<repo>` of this repository, e.g. "acme-platform/platform-infra"; the CI roles trust `repo:<org>/<repo>:…` exactly. */
+  repository: z
+    .string()
+    .regex(GITHUB_REPOSITORY, 'is not a GitHub repository — use "<org>/<repo>", e.g. "acme-platform/platform-infra" (no wildcards, no URL)'),
+  /**
+   * The account's IAM OIDC provider for token.actions.githubusercontent.com: `create` it with the
+   * bootstrap, or `lookup` the one the account baseline already owns (one provider per URL per account).
+   */
+  oidcProvider: z.enum(['create', 'lookup'], { error: 'must be "create" (the bootstrap creates it) or "lookup" (the account baseline owns it)' }),
+});
+
+/** Most promotion waves an organisation can have: each wave is one stage of the apply pipeline. */
+export const MAX_WAVES = 6;
+
+/** Where an environment sits in the promotion order (the apply pipeline applies wave 1, then 2, …). */
+export const promotionSchema = z.strictObject({
+  /** Wave number: 1 applies first; environments of one wave apply side by side; waves are contiguous from 1. */
+  wave: z
+    .number()
+    .int('must be a whole number — use 1 for the first wave')
+    .min(1, 'must be at least 1 — waves count from 1')
+    .max(MAX_WAVES, `must be at most ${MAX_WAVES} — the apply pipeline has at most ${MAX_WAVES} waves`),
+});
+
 export const environmentSchema = z.strictObject({
+  /** Where CI runs (see githubSchema). */
+  github: githubSchema,
   aws: z.strictObject({
     accountId: z
       .string()
@@ -221,6 +252,8 @@ export const environmentSchema = z.strictObject({
    * gitops.autoSync says prune: true explicitly.
    */
   tier: z.enum(['production', 'non-production'], { error: 'must be "production" or "non-production"' }),
+  /** The environment's place in the promotion order, e.g. `{ wave: 2 }`: `platform promote` and the apply pipeline follow it. */
+  promotion: promotionSchema,
   /** Why a production environment runs without prevent_destroy (listed in every synth summary). */
   preventDestroyOptOut: z.string().trim().min(20, 'must explain the exception in at least 20 characters').optional(),
   logs: z.strictObject({
@@ -327,7 +360,90 @@ export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
     }
   });
   issues.push(...secretIssues(services, env.tags));
+  issues.push(...serviceCollisionIssues(services, env));
   issues.push(...keyIssues(env));
+  return issues;
+}
+
+/** Where an OIDC issuer lives: `oidc.eks.<region>.amazonaws.com/id/<ID>`. */
+const OIDC_REGION = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com\//;
+/** A secret key that starts with what the platform already prefixes: `<env>/<service>/`. */
+const ENV_SEGMENT = /^[a-z][a-z0-9]{1,15}$/;
+
+/**
+ * Services of one environment that would collide when deployed (one hostname, one workload identity),
+ * DNS records DNS cannot hold (a CNAME at the zone apex), an OIDC issuer in another region than the
+ * environment's, and secret keys that repeat the `<env>/<service>/` prefix the platform adds.
+ */
+function serviceCollisionIssues(services: unknown[], env: Record<string, unknown>): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const zone = (env.dns as Record<string, unknown> | undefined)?.zoneName;
+  const ingressType = (env.ingress as Record<string, unknown> | undefined)?.type;
+  const region = (env.aws as Record<string, unknown> | undefined)?.region;
+  const issuer = (env.cluster as Record<string, unknown> | undefined)?.oidcIssuer;
+  if (typeof issuer === 'string' && typeof region === 'string') {
+    const issuerRegion = OIDC_REGION.exec(issuer)?.[1];
+    if (issuerRegion && issuerRegion !== region) {
+      issues.push({
+        path: ['cluster', 'oidcIssuer'],
+        value: issuer,
+        message: `is in region ${issuerRegion}, but the environment is in ${region} (aws.region) — use the OIDC issuer of the environment's own cluster in ${region}`,
+      });
+    }
+  }
+  const hostnames = new Map<string, number>();
+  const identities = new Map<string, number>();
+  services.forEach((svc, i) => {
+    if (!svc || typeof svc !== 'object') return;
+    const { name, hostname, namespace, serviceAccount, secrets } = svc as Record<string, unknown>;
+    if (typeof hostname === 'string') {
+      const first = hostnames.get(hostname);
+      if (first !== undefined) {
+        issues.push({
+          path: ['services', i, 'hostname'],
+          value: hostname,
+          message: `is also the hostname of services[${first}] — one DNS record points at one service; give this service its own hostname`,
+        });
+      } else hostnames.set(hostname, i);
+      if (ingressType === 'cname' && hostname === zone) {
+        issues.push({
+          path: ['services', i, 'hostname'],
+          value: hostname,
+          message: 'is the zone apex, where DNS allows no CNAME record (ingress.type: cname) — use a name below the zone, or an alias ingress (type: alias)',
+        });
+      }
+    }
+    if (typeof name === 'string') {
+      const ns = typeof namespace === 'string' ? namespace : name;
+      const sa = typeof serviceAccount === 'string' ? serviceAccount : name;
+      const id = `${ns}/${sa}`;
+      const first = identities.get(id);
+      if (first !== undefined) {
+        issues.push({
+          path: ['services', i, typeof serviceAccount === 'string' ? 'serviceAccount' : 'name'],
+          value: typeof serviceAccount === 'string' ? serviceAccount : name,
+          message: `gives the service account "${sa}" in namespace "${ns}", which services[${first}] already uses — each service needs its own service account (its IAM role trusts exactly one); set services[${i}].serviceAccount`,
+        });
+      } else identities.set(id, i);
+      if (!Array.isArray(secrets)) return;
+      secrets.forEach((secret, j) => {
+        const data = (secret as Record<string, unknown> | undefined)?.data;
+        if (!Array.isArray(data)) return;
+        data.forEach((entry, k) => {
+          const key = (entry as Record<string, unknown> | undefined)?.key;
+          if (typeof key !== 'string') return;
+          const [first, second, ...rest] = key.split('/');
+          if (first !== undefined && ENV_SEGMENT.test(first) && second === name && rest.length > 0) {
+            issues.push({
+              path: ['services', i, 'secrets', j, 'data', k, 'key'],
+              value: key,
+              message: `repeats the "<env>/${name}/" prefix the platform adds (External Secrets would read "<env>/${name}/${key}") — write only the part below it, e.g. ${JSON.stringify(rest.join('/'))}`,
+            });
+          }
+        });
+      });
+    }
+  });
   return issues;
 }
 

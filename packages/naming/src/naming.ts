@@ -104,6 +104,20 @@ export function ciRoleArn(accountId: string, env: string, purpose: CiRolePurpose
   return roleArn(accountId, ciRoleName(env, purpose), partition);
 }
 
+/**
+ * Managed policy that is the permissions boundary of every IAM role an environment's CI apply role may
+ * create (workload and controller roles), e.g. `platform-ci-<env>-workload-boundary`: the apply role can
+ * create roles only with it attached, so it cannot mint a role wider than the workloads need.
+ */
+export function workloadBoundaryPolicyName(env: string): string {
+  return `platform-ci-${env}-workload-boundary`;
+}
+
+/** ARN of the environment's workload permissions boundary (`workloadBoundaryPolicyName`). */
+export function workloadBoundaryPolicyArn(accountId: string, env: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:policy/${workloadBoundaryPolicyName(env)}`;
+}
+
 /** Alias of an environment's own KMS key (logs and images), e.g. `alias/platform/<env>`. */
 export function environmentKmsKeyAlias(env: string): string {
   return `alias/platform/${env}`;

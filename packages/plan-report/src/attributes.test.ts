@@ -15,11 +15,11 @@ function lines(rows: readonly AttributeChange[]): string[] {
 describe('diffAttributes', () => {
   it('lists only the attributes that differ, walking nested objects and arrays', () => {
     // GIVEN an update touching a nested map and one list element
-    const before = { name: 'web', tags: { env: 'dev', team: 'a' }, rules: [{ port: 80 }, { port: 443 }] };
-    const after = { name: 'web', tags: { env: 'prod', team: 'a' }, rules: [{ port: 80 }, { port: 8443 }] };
+    const before = { name: 'web', tags: { env: 'delta', team: 'a' }, rules: [{ port: 80 }, { port: 443 }] };
+    const after = { name: 'web', tags: { env: 'papa', team: 'a' }, rules: [{ port: 80 }, { port: 8443 }] };
     // WHEN it is diffed
     // THEN only the two changed leaves are listed, by path
-    expect(lines(diffAttributes(change({ before, after })))).toEqual(['rules[1].port: 443 → 8443', 'tags.env: "dev" → "prod"']);
+    expect(lines(diffAttributes(change({ before, after })))).toEqual(['rules[1].port: 443 → 8443', 'tags.env: "delta" → "papa"']);
   });
 
   it('flattens a create into its attributes, skipping nulls, with unknown ones known after apply', () => {

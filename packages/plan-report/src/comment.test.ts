@@ -33,14 +33,14 @@ describe('renderComment: structure', () => {
     // WHEN the comment is rendered with and without the title
     // THEN the first line is the marker of that title's slug
     expect(renderComment(stacks).split('\n')[0]).toBe('<!-- platform-plan-comment: terraform-plan -->');
-    expect(renderComment(stacks, { title: 'Plan: prod (eu-west-1)' }).split('\n')[0]).toBe('<!-- platform-plan-comment: plan-prod-eu-west-1 -->');
+    expect(renderComment(stacks, { title: 'Plan: papa (eu-west-1)' }).split('\n')[0]).toBe('<!-- platform-plan-comment: plan-papa-eu-west-1 -->');
   });
 
   it('has a summary table with one row per stack, sorted by name, and a total', () => {
     // GIVEN three stacks in no particular order
     const stacks = [
-      { stack: 'prod', plan: loadFixture('opentofu', 'requires-replace.json') },
-      { stack: 'dev', plan: loadFixture('opentofu', 'basic-create.json') },
+      { stack: 'papa', plan: loadFixture('opentofu', 'requires-replace.json') },
+      { stack: 'delta', plan: loadFixture('opentofu', 'basic-create.json') },
       { stack: 'ci', plan: loadFixture('opentofu', 'basic-update.json') },
     ];
     // WHEN the comment is rendered
@@ -52,12 +52,12 @@ describe('renderComment: structure', () => {
       ['stack', 'create', 'update', 'replace', 'delete', 'no-op', 'status'],
       ['---', '---:', '---:', '---:', '---:', '---:', '---'],
       ['`ci`', '0', '0', '0', '0', '1', '✅ no changes'],
-      ['`dev`', '3', '0', '0', '0', '0', '📝 changes'],
-      ['`prod`', '0', '0', '1', '0', '0', '⚠️ destroys'],
+      ['`delta`', '3', '0', '0', '0', '0', '📝 changes'],
+      ['`papa`', '0', '0', '1', '0', '0', '⚠️ destroys'],
       ['**total**', '3', '0', '1', '0', '1', '⚠️ destroys'],
     ]);
     // AND the stack sections follow in the same order (no section for a stack without changes)
-    expect(markdown.indexOf('### `dev`')).toBeLessThan(markdown.indexOf('### `prod`'));
+    expect(markdown.indexOf('### `delta`')).toBeLessThan(markdown.indexOf('### `papa`'));
     expect(markdown).not.toContain('### `ci`');
   });
 

@@ -1,4 +1,6 @@
 import { checkMaxChars, DEFAULT_MAX_CHARS, type Droppable, fitToLength } from './fit';
+import { type GuardFinding, type GuardReport } from './guard';
+import { renderObjectDiff, type StackObjectDiff } from './objects';
 import { code, commentMarker, escapeText, table } from './markdown';
 import { byAddress, sortBy } from './order';
 import { changeBlock, driftBlock, outputsTable } from './resource-block';
@@ -12,6 +14,13 @@ export interface CommentOptions {
   readonly maxChars?: number;
   /** Where the full plan is, for the truncation note (Markdown). Default "the full plan is in the workflow artifact". */
   readonly artifactHint?: string;
+  /**
+   * The destroy guard's verdicts on these plans: listed right after the summary, and each stack's
+   * guarded destroys and replaces come first in its section, with their verdict.
+   */
+  readonly guard?: GuardReport & { readonly ackFile: string };
+  /** The offline Kubernetes object diff (from `platform affected --json`): a section per stack after the plans. */
+  readonly objects?: readonly StackObjectDiff[];
 }
 
 export const DEFAULT_TITLE = 'Terraform plan';
@@ -58,7 +67,14 @@ export function renderComment(stacks: readonly StackPlan[], options: CommentOpti
     const shown = entry.plan.resourceChanges.filter(isShown);
     const destroys = shown.filter((resource) => isDestructive(changeKind(resource.change.actions)));
     const others = shown.filter((resource) => !isDestructive(changeKind(resource.change.actions)));
-    for (const resource of byAddress(destroys)) add('destroy', changeBlock(resource), 1);
+    const guarded = new Map((options.guard?.findings ?? []).filter((f) => f.stack === entry.stack).map((f) => [f.address, f]));
+    // Stateful destroys first (blocked, then acknowledged, then allowed), each with the guard's verdict.
+    const rank = (address: string): number => ({ blocked: 0, acknowledged: 1, allowed: 2 })[guarded.get(address)?.verdict ?? 'allowed'] + (guarded.has(address) ? 0 : 3);
+    const ordered = byAddress(destroys).map((resource, i) => ({ resource, i })).sort((a, b) => rank(a.resource.address) - rank(b.resource.address) || a.i - b.i);
+    for (const { resource } of ordered) {
+      const finding = guarded.get(resource.address);
+      add('destroy', finding ? `${verdictLine(finding, options.guard!.ackFile)}\n\n${changeBlock(resource)}` : changeBlock(resource), 1);
+    }
     for (const resource of byAddress(others)) add('change', changeBlock(resource), 1);
     for (const resource of byAddress(entry.plan.resourceDrift)) add('drift', driftBlock(resource), 1);
     const outputs = outputsTable(entry.plan.outputChanges);
@@ -67,18 +83,49 @@ export function renderComment(stacks: readonly StackPlan[], options: CommentOpti
     return { stack: entry.stack, summary: summarize(entry.plan), moved: entry.plan.resourceChanges.filter(isMoved).length, imported, blocks };
   });
 
-  const head = [commentMarker(title), `## ${escapeText(title)}`, summaryTable(sorted)].join('\n\n');
+  const guardSection = options.guard && options.guard.findings.length > 0 ? guardSummary(options.guard) : '';
+  const head = [commentMarker(title), `## ${escapeText(title)}`, summaryTable(sorted), guardSection].filter((p) => p !== '').join('\n\n');
+  const objectSection = capObjects(renderObjectDiff(options.objects ?? []), Math.floor(maxChars / 3));
   const allBlocks = sections.flatMap((section) => section.blocks);
   const totalResources = allBlocks.reduce((sum, block) => sum + block.resources, 0);
 
   const render = (dropped: ReadonlySet<number>): string => {
     const parts = [head, ...sections.map((section) => renderSection(section, dropped)).filter((part) => part !== '')];
-    if (sections.every((section) => section.blocks.length === 0)) parts.push('No changes in any stack.');
+    if (sections.every((section) => section.blocks.length === 0)) parts.push(sections.length === 0 && objectSection !== '' ? '' : 'No changes in any stack.');
+    if (objectSection !== '') parts.push(objectSection);
     if (dropped.size > 0) parts.push(truncationNote(allBlocks.filter((block) => dropped.has(block.id)), hint));
-    return `${parts.join('\n\n')}\n`;
+    return `${parts.filter((p) => p !== '').join('\n\n')}\n`;
   };
   const cutNote = `> … truncated: the comment is too long even without resource details (${totalResources} resources not shown); ${hint}`;
   return fitToLength(allBlocks, render, maxChars, cutNote).text;
+}
+
+const VERDICT_BADGE: Readonly<Record<GuardFinding['verdict'], string>> = { blocked: '⛔ **Destroy guard: BLOCKED**', acknowledged: '✅ **Destroy guard: acknowledged**', allowed: 'ℹ️ **Destroy guard: allowed**' };
+
+function verdictLine(f: GuardFinding, ackFile: string): string {
+  if (f.verdict === 'allowed') return `${VERDICT_BADGE.allowed} — ${escapeText(f.tier)} tier`;
+  if (f.verdict === 'acknowledged') return `${VERDICT_BADGE.acknowledged} in ${code(f.ack!.source)}: ${escapeText(f.ack!.reason)}`;
+  const tier = f.tier === 'unknown' ? `no environment file for ${code(f.environment)} (treated as production)` : `${escapeText(f.tier)} tier`;
+  return `${VERDICT_BADGE.blocked} — ${tier}, not acknowledged: the apply fails unless ${code(ackFile)} names ${code(f.address)} of ${code(f.stack)} with a reason`;
+}
+
+/** The guard's findings as a table right after the summary: what fails the apply, and how to acknowledge it. */
+function guardSummary(guard: GuardReport & { readonly ackFile: string }): string {
+  const blocked = guard.findings.filter((f) => f.verdict === 'blocked').length;
+  const heading = blocked > 0 ? `### ⛔ Destroy guard: ${plural(blocked, 'stateful resource')} blocked` : '### Destroy guard: nothing blocked';
+  const rows = guard.findings.map((f) => [f.verdict === 'blocked' ? '⛔ blocked' : f.verdict === 'acknowledged' ? '✅ acknowledged' : 'ℹ️ allowed', code(f.stack), code(f.address), f.action === 'delete' ? 'destroy' : 'replace', f.tier]);
+  const note =
+    blocked > 0
+      ? `_The apply of a production-tier environment fails on these unless ${code(guard.ackFile)} in this pull request names each one (\`stack\`, \`address\`, \`reason\` of 20+ characters; docs/pr-flow.md, "Destroy guard")._`
+      : '';
+  return [heading, table(['verdict', 'stack', 'address', 'action', 'tier'], rows), note].filter((p) => p !== '').join('\n\n');
+}
+
+/** The object section, cut at a line break with a note when it would take more than its share of the comment. */
+function capObjects(markdown: string, budget: number): string {
+  if (markdown.length <= budget) return markdown;
+  const cut = markdown.lastIndexOf('\n', budget);
+  return `${markdown.slice(0, cut > 0 ? cut : budget)}\n\n_… more Kubernetes object changes not shown: the comment is too long; run \`platform affected\` for all of them._`;
 }
 
 /** Resources worth a block: anything but a plain no-op. */

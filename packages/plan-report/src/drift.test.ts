@@ -4,8 +4,8 @@ import { parsePlan } from './load';
 import { type StackPlan } from './types';
 
 const REFRESH_ONLY: StackPlan[] = [
-  { stack: 'prod', plan: loadFixture('custom', 'refresh-only.json') },
-  { stack: 'dev', plan: loadFixture('opentofu', 'drift.json') },
+  { stack: 'papa', plan: loadFixture('custom', 'refresh-only.json') },
+  { stack: 'delta', plan: loadFixture('opentofu', 'drift.json') },
   { stack: 'ci', plan: loadFixture('opentofu', 'basic-update.json') },
 ];
 
@@ -17,8 +17,8 @@ describe('driftReport: JSON', () => {
     // THEN each stack is there with its count, and the totals add up
     expect(json.stacks.map((stack) => [stack.stack, stack.drifted])).toEqual([
       ['ci', 0],
-      ['dev', 1],
-      ['prod', 4],
+      ['delta', 1],
+      ['papa', 4],
     ]);
     expect(json).toMatchObject({ stacksChecked: 3, stacksDrifted: 2, totalDrifted: 5 });
   });
@@ -56,7 +56,7 @@ describe('driftReport: JSON', () => {
     // GIVEN drift in sensitive attributes (a password, a sensitive block)
     // WHEN the report is built
     const report = driftReport(REFRESH_ONLY);
-    const database = report.json.stacks.find((stack) => stack.stack === 'prod')?.resources.find((resource) => resource.address === 'aws_db_instance.main');
+    const database = report.json.stacks.find((stack) => stack.stack === 'papa')?.resources.find((resource) => resource.address === 'aws_db_instance.main');
     // THEN they are (sensitive) and no secret is in either output
     expect(database?.attributes).toEqual([
       { path: 'master_user_secret', before: '(sensitive)', after: '(sensitive)' },
@@ -75,7 +75,7 @@ describe('driftReport: Markdown', () => {
     // THEN the headline counts, the table lists all stacks, and only drifted stacks get sections
     expect(markdown.startsWith('## Nightly drift check\n\n**5 drifted resources** in 2 of 3 stacks.')).toBe(true);
     expect(markdown).toContain('| `ci` | 0 |');
-    expect(markdown).toContain('### `prod` (4)');
+    expect(markdown).toContain('### `papa` (4)');
     expect(markdown).not.toContain('### `ci`');
     expect(markdown).toContain('<code>aws_instance.bastion</code> — deleted outside Terraform');
     expect(markdown).toContain('| `tags.owner` | `"platform"` | `"someone-else"` |');

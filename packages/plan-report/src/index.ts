@@ -17,3 +17,33 @@ export {
 } from './drift';
 export { type SlackBlock, type SlackOptions, type SlackPayload, slackPayload } from './slack';
 export type { Change, ChangeAction, JsonValue, OutputChange, Plan, ResourceChange, StackPlan } from './types';
+export {
+  type DeliveredObject,
+  type FieldChange,
+  type ObjectAction,
+  type ObjectChange,
+  type StackObjectDiff,
+  formatObjectChanges,
+  helmReleaseObjects,
+  isGeneratedSource,
+  objectCounts,
+  objectKey,
+  objectLabel,
+  removalNote,
+  renderObjectDiff,
+} from './objects';
+export {
+  AckFileError,
+  type DestroyAck,
+  destroyAction,
+  formatGuard,
+  type GuardFinding,
+  type GuardOptions,
+  type GuardReport,
+  type GuardVerdict,
+  guardPlans,
+  MIN_REASON_LENGTH,
+  parseAcks,
+  STATEFUL_TYPES,
+  verdictReason,
+} from './guard';

@@ -4,7 +4,7 @@ import { cell, code, commentMarker, details, escapeText, html, slug, table } fro
 describe('slug and commentMarker', () => {
   it.each([
     ['Terraform plan', 'terraform-plan'],
-    ['  Plan: prod / eu-west-1  ', 'plan-prod-eu-west-1'],
+    ['  Plan: papa / eu-west-1  ', 'plan-papa-eu-west-1'],
     ['---', 'plan'],
     ['Ünïcode <!-- plan -->', 'unicode-plan'],
     ['日本', 'plan'],

@@ -4,7 +4,7 @@
  * HTML-escaped.
  */
 
-/** Lower-case ASCII, dash-separated form of a title: `"Terraform plan (prod)"` → `"terraform-plan-prod"`. */
+/** Lower-case ASCII, dash-separated form of a title: `"Terraform plan (eu-west-1)"` → `"terraform-plan-eu-west-1"`. */
 export function slug(text: string): string {
   const result = text
     .normalize('NFKD')

@@ -9,8 +9,8 @@ function textOf(block: SlackBlock): string {
 }
 
 const report: DriftReport = driftReport([
-  { stack: 'prod', plan: loadFixture('custom', 'refresh-only.json') },
-  { stack: 'dev <&>', plan: loadFixture('opentofu', 'drift.json') },
+  { stack: 'papa', plan: loadFixture('custom', 'refresh-only.json') },
+  { stack: 'delta <&>', plan: loadFixture('opentofu', 'drift.json') },
   { stack: 'ci', plan: loadFixture('opentofu', 'basic-update.json') },
 ]);
 
@@ -23,7 +23,7 @@ describe('slackPayload', () => {
     expect(payload.text).toBe('Drift detected: 5 resources in 2 of 3 stacks');
     expect(payload.blocks.map((block) => block.type)).toEqual(['header', 'section', 'section', 'context']);
     expect(textOf(payload.blocks[0] as SlackBlock)).toBe('⚠️ Drift detected: 5 resources in 2 of 3 stacks');
-    expect(textOf(payload.blocks[1] as SlackBlock)).toBe('*dev &lt;&amp;&gt;*: 1 drifted resource\n• `test_instance.should_refresh` changed: ami');
+    expect(textOf(payload.blocks[1] as SlackBlock)).toBe('*delta &lt;&amp;&gt;*: 1 drifted resource\n• `test_instance.should_refresh` changed: ami');
     expect(textOf(payload.blocks[2] as SlackBlock)).toContain('• `aws_instance.bastion` deleted outside Terraform');
     expect(textOf(payload.blocks[3] as SlackBlock)).toBe('<https://github.com/acme/infra/actions/runs/42?check=1&amp;x=2|View the workflow run> for the full report.');
   });

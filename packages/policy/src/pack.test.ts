@@ -16,14 +16,16 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { type EnvironmentConfig } from '@platform/config';
 import { synthesizeAtomically } from '@platform/stack-factory';
-import { environmentFixture } from '@platform/testing';
+import { environmentFixture, environmentOfTier, firstEnvironment, generatedEnvironmentName } from '@platform/testing';
 import { App, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { type Construct } from 'constructs';
 import { applyPolicy, enforcePolicy, evaluateStack, formatViolation, PolicyViolationError } from './aspect';
 import { RULES } from './pack';
 import { listSuppressions, suppress } from './suppressions';
 
-const TAGS = { Environment: 'dev', Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-1' };
+const FIRST = firstEnvironment();
+const PRODUCTION = environmentOfTier('production');
+const TAGS = { Environment: FIRST, Team: 'platform', ManagedBy: 'terraform', CostCenter: 'CC-1' };
 
 /** A stack shaped like a factory stack (S3 backend, tagged provider, env attached) with whatever `build` adds. */
 class PolicyStack extends TerraformStack {
@@ -35,7 +37,7 @@ class PolicyStack extends TerraformStack {
   }
 }
 
-function violations(build: (s: PolicyStack) => void, env = environmentFixture('dev'), tags?: Record<string, string>) {
+function violations(build: (s: PolicyStack) => void, env = environmentFixture(FIRST), tags?: Record<string, string>) {
   const stack = new PolicyStack(new App(), 'probe', env, build, tags);
   return evaluateStack(stack);
 }
@@ -96,14 +98,14 @@ describe('policy pack', () => {
 
   // For every rule: a construct that passes and one that fails, with the offender's construct path.
   const cases: Array<[rule: string, pass: (s: PolicyStack) => void, fail: (s: PolicyStack) => void, path: RegExp, env?: EnvironmentConfig, tags?: Record<string, string>]> = [
-    ['TAG-001', (s) => goodRepo(s), (s) => goodRepo(s), /probe\/Repo/, undefined, { Environment: 'dev', Team: 'platform', ManagedBy: 'terraform', CostCenter: '' }],
+    ['TAG-001', (s) => goodRepo(s), (s) => goodRepo(s), /probe\/Repo/, undefined, { Environment: FIRST, Team: 'platform', ManagedBy: 'terraform', CostCenter: '' }],
     ['ENC-001', (s) => goodRepo(s), (s) => new EcrRepository(s, 'Repo', { name: 'r', imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true } }), /probe\/Repo/],
     [
       'ENC-002',
       (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, kmsKeyId: 'arn:aws:kms:eu-west-1:333333333333:key/k', lifecycle: { preventDestroy: true } }),
       (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, lifecycle: { preventDestroy: true } }),
       /probe\/Logs/,
-      environmentFixture('prod', {}, 'dev'),
+      environmentFixture(PRODUCTION, {}, FIRST),
     ],
     ['ENC-003', (s) => goodBucket(s), (s) => { goodBucket(s); s.node.tryRemoveChild('Enc'); }, /probe\/Bucket/],
     ['S3-001', (s) => goodBucket(s), (s) => { goodBucket(s); s.node.tryRemoveChild('Pab'); }, /probe\/Bucket/],
@@ -167,12 +169,12 @@ describe('policy pack', () => {
       (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Objects', { name: 'objects', chart: './charts/platform-objects', values: [argoValues(null)] }); },
       (s) => { new HelmProvider(s, 'helm', {}); new Release(s, 'Objects', { name: 'objects', chart: './charts/platform-objects', values: [argoValues({ prune: true, selfHeal: true })] }); },
       /probe\/Objects/,
-      environmentFixture('prod', {}, 'dev'),
+      environmentFixture(PRODUCTION, {}, FIRST),
     ],
     ['KMS-002', (s) => keyWith(s, [ROOT]), (s) => keyWith(s, [{ ...ROOT, actions: ['kms:Describe*'] }]), /probe\/Key/],
     ['KMS-003', (s) => keyWith(s, [ROOT, { ...LOGS, condition: [LOGS_CONTEXT] }], 'logs'), (s) => keyWith(s, [ROOT, LOGS], 'logs'), /probe\/Key/],
     ['KMS-004', (s) => keyWith(s, [ROOT, { ...GRANT, condition: GRANT_CONDITIONS }], 'images'), (s) => keyWith(s, [ROOT, { ...GRANT, condition: [GRANT_CONDITIONS[1]!] }], 'images'), /probe\/Key/],
-    ['STATE-002', (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, lifecycle: { preventDestroy: true } }), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30 }), /probe\/Logs/, environmentFixture('dev', { preventDestroy: true })],
+    ['STATE-002', (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, lifecycle: { preventDestroy: true } }), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30 }), /probe\/Logs/, environmentFixture(FIRST, { preventDestroy: true })],
   ];
 
   test('every rule but the backend rule has a pass/fail case here', () => {
@@ -232,19 +234,20 @@ describe('policy pack', () => {
   });
 
   test('GIVEN a tag mismatch with the environment THEN TAG-001 names the value and the stack environment', () => {
-    const v = violations((s) => goodRepo(s), environmentFixture('dev'), { ...TAGS, Environment: 'prod' });
-    expect(v.map((x) => x.message)).toContain('aws_ecr_repository has Environment="prod" in the dev stack');
+    const OTHER = generatedEnvironmentName('policy');
+    const v = violations((s) => goodRepo(s), environmentFixture(FIRST), { ...TAGS, Environment: OTHER });
+    expect(v.map((x) => x.message)).toContain(`aws_ecr_repository has Environment="${OTHER}" in the ${FIRST} stack`);
   });
 
   test('GIVEN a resource without tags support THEN TAG-001 ignores it', () => {
-    const v = violations((s) => new S3BucketPublicAccessBlock(s, 'Pab', { bucket: 'b', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }), environmentFixture('dev'), {});
+    const v = violations((s) => new S3BucketPublicAccessBlock(s, 'Pab', { bucket: 'b', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }), environmentFixture(FIRST), {});
     expect(v.filter((x) => x.rule === 'TAG-001')).toEqual([]);
   });
 
   describe('suppressions', () => {
     test('GIVEN a suppression with a justification THEN the finding is dropped and the suppression is listed', () => {
       const app = new App();
-      const stack = new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => {
+      const stack = new PolicyStack(app, 'probe', environmentFixture(FIRST), (s) => {
         const logs = new CloudwatchLogGroup(s, 'Logs', { name: 'l' });
         suppress(logs, 'LOG-001', 'audit trail kept forever by regulation RX-12');
       });
@@ -260,7 +263,7 @@ describe('policy pack', () => {
 
   test('GIVEN the policy gate applied to an app WHEN an offending stack is synthesized THEN synth fails with rule, path and fix', () => {
     const app = new App({ outdir: '/tmp/policy-gate-test' });
-    new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' }));
+    new PolicyStack(app, 'probe', environmentFixture(FIRST), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' }));
     applyPolicy(app);
     expect(() => app.synth()).toThrow(/\[LOG-001\] probe\/Logs: log group has no retention_in_days — fix: Set retention_in_days/);
   });
@@ -271,11 +274,11 @@ describe('enforcePolicy (the gate on synthesized output)', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'policy-synth-'));
     const outdir = path.join(work, 'cdktf.out');
     try {
-      synthesizeAtomically(outdir, (app) => new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => goodRepo(s)), enforcePolicy);
+      synthesizeAtomically(outdir, (app) => new PolicyStack(app, 'probe', environmentFixture(FIRST), (s) => goodRepo(s)), enforcePolicy);
       const before = readFileSync(path.join(outdir, 'stacks/probe/cdk.tf.json'), 'utf8');
       let error: unknown;
       try {
-        synthesizeAtomically(outdir, (app) => new PolicyStack(app, 'probe', environmentFixture('dev'), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' })), enforcePolicy);
+        synthesizeAtomically(outdir, (app) => new PolicyStack(app, 'probe', environmentFixture(FIRST), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l' })), enforcePolicy);
       } catch (err) {
         error = err;
       }

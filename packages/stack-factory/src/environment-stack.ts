@@ -1,8 +1,9 @@
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { type EnvironmentConfig } from '@platform/config';
-import { deployRoleArn, stackId, stateKey, stateKmsKeyAliasArn } from '@platform/naming';
-import { S3Backend, TerraformStack, TerraformVariable, type S3BackendConfig } from 'cdktf';
-import { type Construct } from 'constructs';
+import { deployRoleArn, stackId, stateKey, stateKmsKeyAliasArn, workloadBoundaryPolicyArn } from '@platform/naming';
+import { Aspects, S3Backend, TerraformStack, TerraformVariable, type IAspect, type S3BackendConfig } from 'cdktf';
+import { type Construct, type IConstruct } from 'constructs';
 
 /** The four tags every resource carries, through the AWS provider's `default_tags`. */
 export function requiredTags(env: EnvironmentConfig): Record<string, string> {
@@ -87,9 +88,11 @@ export const AWS_ROLE_VARIABLE = 'aws_role_arn';
 
 /**
  * The role Terraform assumes in the environment's account, as a variable whose default is the deploy
- * role. Applies use the default. Pull-request plans and drift checks set `TF_VAR_aws_role_arn=""`:
- * the provider then assumes nothing and runs as the caller — CI's read-only plan role from GitHub
- * OIDC — so a plan can never write. Any other value must be a role in the environment's account.
+ * role — the break-glass role for people (an administrator's local run, the bootstrap). CI never
+ * uses the default: every workflow job sets `TF_VAR_aws_role_arn=""`, so the provider (and the EKS
+ * token) assume nothing and run as the job's own OIDC role (`platform-ci-<env>-<purpose>`, see
+ * modules/ci-identity) — CI never chains into another role. Any other value must be a role in the
+ * environment's account.
  */
 export function awsRoleVariable(stack: TerraformStack, env: EnvironmentConfig): TerraformVariable {
   const existing = stack.node.tryFindChild(AWS_ROLE_VARIABLE);
@@ -99,7 +102,7 @@ export function awsRoleVariable(stack: TerraformStack, env: EnvironmentConfig): 
     type: 'string',
     default: deployRoleArn(env.aws.accountId, env.aws.deployRoleName),
     nullable: false,
-    description: 'Role Terraform assumes in the account (default: the deploy role). Empty: use the caller credentials as they are (read-only CI plans).',
+    description: 'Role Terraform assumes in the account (default: the deploy role, for people). Empty: use the caller credentials as they are (every CI job: its own OIDC role, no chaining).',
     validation: [
       {
         condition: `\${var.${AWS_ROLE_VARIABLE} == "" || startswith(var.${AWS_ROLE_VARIABLE}, "${prefix}")}`,
@@ -166,6 +169,7 @@ export abstract class EnvironmentStack extends TerraformStack {
     });
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     this.awsProvider = addAwsProvider(this, env);
+    Aspects.of(this).add(new WorkloadBoundary(workloadBoundaryPolicyArn(env.aws.accountId, env.name)));
 
     this.registerStateObject();
   }
@@ -187,5 +191,19 @@ export abstract class EnvironmentStack extends TerraformStack {
           : [];
       },
     });
+  }
+}
+
+/**
+ * Gives every IAM role of an environment stack the environment's workload permissions boundary
+ * (created by modules/ci-identity with the bootstrap). The CI apply role may create and change roles
+ * only with that boundary attached, so no apply — whatever a merged change says — can mint a role
+ * wider than the workloads need. A role that sets its own boundary keeps it.
+ */
+export class WorkloadBoundary implements IAspect {
+  constructor(private readonly boundaryArn: string) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof IamRole && node.permissionsBoundaryInput === undefined) node.permissionsBoundary = this.boundaryArn;
   }
 }

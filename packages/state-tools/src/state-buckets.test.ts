@@ -3,10 +3,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
-import { environmentFixture, repoRoot } from '@platform/testing';
+import { environmentFixture, environmentNamesSorted, firstEnvironment, generatedEnvironmentName, repoRoot } from '@platform/testing';
 import { main, stateBuckets } from './state-buckets';
 
 const envDir = path.join(repoRoot, 'envs');
+const FIRST = firstEnvironment();
+const MISSING = generatedEnvironmentName('missing');
 
 function run(argv: string[]): { code: number; out: string; err: string } {
   let out = '';
@@ -22,38 +24,35 @@ function run(argv: string[]): { code: number; out: string; err: string } {
 describe('state-buckets', () => {
   test('GIVEN the real environment files WHEN listed THEN each environment has its state bucket, backup bucket, lock table and region', () => {
     const buckets = stateBuckets(loadEnvironments(envDir, { root: repoRoot }));
-    expect(Object.keys(buckets)).toEqual(['dev', 'prod', 'staging']);
-    expect(buckets.dev).toEqual({
-      env: 'dev',
-      accountId: '111111111111',
-      region: 'eu-west-1',
-      stateBucket: 'acme-tfstate-111111111111-eu-west-1',
-      backupBucket: 'acme-tfstate-111111111111-eu-west-1-backup',
-      lockTable: 'acme-tfstate-locks',
-      useLockfile: true,
-      stateKeyPrefix: 'dev/',
-      deployRoleArn: 'arn:aws:iam::111111111111:role/platform-terraform',
-    });
-    expect(buckets.prod).toMatchObject({
-      stateBucket: 'acme-tfstate-333333333333-eu-west-1',
-      backupBucket: 'acme-tfstate-333333333333-eu-west-1-backup',
-      useLockfile: false,
-    });
+    expect(Object.keys(buckets)).toEqual(environmentNamesSorted());
+    for (const env of loadEnvironments(envDir, { root: repoRoot })) {
+      expect(buckets[env.name]).toEqual({
+        env: env.name,
+        accountId: env.aws.accountId,
+        region: env.state.region,
+        stateBucket: env.state.bucket,
+        backupBucket: `${env.state.bucket}-backup`,
+        ...(env.state.lockTable ? { lockTable: env.state.lockTable } : {}),
+        useLockfile: env.state.useLockfile,
+        stateKeyPrefix: `${env.name}/`,
+        deployRoleArn: `arn:aws:iam::${env.aws.accountId}:role/${env.aws.deployRoleName}`,
+      });
+    }
   });
 
   test('GIVEN an environment without a lock table WHEN listed THEN lockTable is absent', () => {
-    const env = environmentFixture('dev', { state: { lockTable: undefined, useLockfile: true } });
-    expect(stateBuckets([env]).dev).not.toHaveProperty('lockTable');
+    const env = environmentFixture(FIRST, { state: { lockTable: undefined, useLockfile: true } });
+    expect(stateBuckets([env])[FIRST]).not.toHaveProperty('lockTable');
   });
 
-  test('GIVEN --env dev WHEN run THEN only that entry is printed as JSON', () => {
-    const { code, out } = run(['--env-dir', envDir, '--env', 'dev']);
+  test('GIVEN --env <one environment> WHEN run THEN only that entry is printed as JSON', () => {
+    const { code, out } = run(['--env-dir', envDir, '--env', FIRST]);
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ env: 'dev', stateBucket: 'acme-tfstate-111111111111-eu-west-1' });
+    expect(JSON.parse(out)).toMatchObject({ env: FIRST, stateBucket: environmentFixture(FIRST).state.bucket });
   });
 
   test.each([
-    [['--env', 'qa'], /^error: --env "qa": no such environment — choose from dev, prod, staging\n$/],
+    [['--env', MISSING], new RegExp(`^error: --env "${MISSING}": no such environment — choose from ${environmentNamesSorted().join(', ')}\\n$`)],
     [['--colour'], /^error: unknown or incomplete argument "--colour"\nusage: /],
     [['--env'], /^error: unknown or incomplete argument "--env"/],
   ])('GIVEN %j WHEN run THEN it exits 1 naming the problem', (argv, message) => {
@@ -68,15 +67,15 @@ describe('state-buckets', () => {
     try {
       cpSync(envDir, dir, { recursive: true });
       writeFileSync(
-        path.join(dir, 'dev.yaml'),
-        readFileSync(path.join(envDir, 'dev.yaml'), 'utf8').replace(
-          'bucket: acme-tfstate-111111111111-eu-west-1',
+        path.join(dir, `${FIRST}.yaml`),
+        readFileSync(path.join(envDir, `${FIRST}.yaml`), 'utf8').replace(
+          `bucket: ${environmentFixture(FIRST).state.bucket}`,
           'bucket: Not_A_Bucket',
         ),
       );
       const { code, err } = run(['--env-dir', dir]);
       expect(code).toBe(1);
-      expect(err).toMatch(/dev\.yaml:\d+: state\.bucket "Not_A_Bucket" is not a state bucket name/);
+      expect(err).toMatch(new RegExp(`${FIRST}\\.yaml:\\d+: state\\.bucket "Not_A_Bucket" is not a state bucket name`));
       expect(err).not.toMatch(/^\s+at /m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -90,6 +89,6 @@ describe('state-buckets', () => {
       { cwd: repoRoot, encoding: 'utf8' },
     );
     expect(result.status).toBe(0);
-    expect(Object.keys(JSON.parse(result.stdout))).toEqual(['dev', 'prod', 'staging']);
+    expect(Object.keys(JSON.parse(result.stdout))).toEqual(environmentNamesSorted());
   });
 });

@@ -8,16 +8,16 @@ import {
   LOCAL_STATE_DIR,
   type BootstrapBackend,
 } from '@platform/stacks/bootstrap-stack';
-import { environmentFixture, type MotoServer, startMoto, tofuOk } from '@platform/testing';
+import { environmentFixture, firstEnvironment, type MotoServer, startMoto, tofuOk } from '@platform/testing';
 import { DataResource } from 'cdktf';
 import { aws, createBackend, listKeys, motoFactoryOptions, readState, synthStacks, type StateFile } from './harness';
 
-// The real dev environment: its bucket and lock table are what the bootstrap creates and moves into.
-const dev = environmentFixture('dev');
-const [target] = bootstrapTargets([dev]);
+// The first environment (as envone): its bucket and lock table are what the bootstrap creates and moves into.
+const envone = environmentFixture(firstEnvironment(), {}, 'envone');
+const [target] = bootstrapTargets([envone]);
 
 /**
- * The real BootstrapStack (backend selection, required version, ids), with its StateBackend swapped
+ * The real BootstrapStack (backend selection, required version, ids), with its StateBackend (and CI identity) swapped
  * for `terraform_data` stand-ins: the AWS resources need the AWS provider, which needs a registry
  * download, so the test creates the bucket and table in moto itself where the apply would have.
  */
@@ -25,10 +25,11 @@ function bootstrapWithStandIns(outdir: string, moto: MotoServer, backend: Bootst
   return synthStacks(outdir, motoFactoryOptions(moto), (app) => {
     const stack = new BootstrapStack(app, target!, { backend });
     expect(stack.node.tryRemoveChild('StateBackend')).toBe(true);
+    expect(stack.node.tryRemoveChild('CiIdentity')).toBe(true); // IAM only: nothing the migration reads
     new DataResource(stack, 'Bucket', { input: { bucket: target!.bucket } });
     new DataResource(stack, 'LockTable', { input: { table: target!.lockTable } });
     new DataResource(stack, 'Backup', { input: { bucket: target!.backupBucket } });
-  })['dev-bootstrap']!;
+  })['envone-bootstrap']!;
 }
 
 describe('bootstrap: local state first, then migrated into the bucket it created (docs/bootstrap.md)', () => {
@@ -49,11 +50,11 @@ describe('bootstrap: local state first, then migrated into the bucket it created
     // 1. PLATFORM_BOOTSTRAP_BACKEND=local synth, init, apply: the state is a file beside cdktf.out.
     let dir = bootstrapWithStandIns(outdir, moto, 'local');
     expect(JSON.parse(readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')).terraform.backend).toEqual({
-      local: { path: '../../../terraform.tfstate.d/dev-bootstrap.tfstate' },
+      local: { path: '../../../terraform.tfstate.d/envone-bootstrap.tfstate' },
     });
     await tofuOk(['init', '-input=false'], { cwd: dir });
     await tofuOk(['apply', '-auto-approve', '-input=false'], { cwd: dir });
-    const localFile = path.join(work, LOCAL_STATE_DIR, 'dev-bootstrap.tfstate');
+    const localFile = path.join(work, LOCAL_STATE_DIR, 'envone-bootstrap.tfstate');
     const local = JSON.parse(readFileSync(localFile, 'utf8')) as StateFile;
     expect(local.resources).toHaveLength(3);
     // (What the real apply creates: the bucket, versioned, and the lock table.)

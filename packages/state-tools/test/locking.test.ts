@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { environmentFixture, type MotoServer, startMoto, startTofu, tofu, tofuOk, type TofuResult } from '@platform/testing';
+import { environmentFixture, firstEnvironment, type MotoServer, startMoto, startTofu, tofu, tofuOk, type TofuResult } from '@platform/testing';
 import {
   aws,
   createBackend,
@@ -19,7 +19,7 @@ interface LockSettings {
   readonly useLockfile: boolean;
 }
 
-/** The locking modes the environment files allow, each on its own bucket (envs/dev.yaml uses both at once). */
+/** The locking modes the environment files allow, each on its own bucket (an environment may use both at once). */
 const DYNAMODB: LockSettings = { bucket: 'it-state-dynamodb', lockTable: 'it-state-locks-1', useLockfile: false };
 const LOCKFILE: LockSettings = { bucket: 'it-state-lockfile', lockTable: undefined, useLockfile: true };
 const BOTH: LockSettings = { bucket: 'it-state-both', lockTable: 'it-state-locks-2', useLockfile: true };
@@ -56,7 +56,7 @@ afterAll(async () => {
 
 /** One stack on its own bucket, applied once (round 1) before the tests of a mode. */
 function lockingFixture(settings: LockSettings) {
-  const env = environmentFixture('dev', { state: settings }, 'lockit');
+  const env = environmentFixture(firstEnvironment(), { state: settings }, 'lockit');
   const fixture = {
     dir: '',
     /** Synthesizes the stack for `round` (re-synthesizing wipes .terraform, so init again). */
@@ -233,7 +233,7 @@ describe.each([
   }, 60_000);
 });
 
-describe('state locking with both the DynamoDB table and the lockfile, as envs/dev.yaml (OpenTofu + moto)', () => {
+describe('state locking with both the DynamoDB table and the lockfile, as an environment file may ask (OpenTofu + moto)', () => {
   const { fixture } = lockingFixture(BOTH);
 
   test('GIVEN an apply killed while it holds both locks WHEN the next run starts THEN the lock is reported, and one force-unlock releases both records', async () => {

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type EnvironmentConfig } from '@platform/config';
 import { EnvironmentStack } from '@platform/stack-factory';
-import { environmentFixture, type MotoServer, startMoto, tofuOk } from '@platform/testing';
+import { environmentFixture, firstEnvironment, type MotoServer, startMoto, tofuOk } from '@platform/testing';
 import { DataResource, type TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { createBackend, motoFactoryOptions, synthStacks } from './harness';
 
 const env = environmentFixture(
-  'dev',
+  firstEnvironment(),
   { state: { bucket: 'it-state-surgery', lockTable: 'it-surgery-locks', useLockfile: true } },
   'surgery',
 );

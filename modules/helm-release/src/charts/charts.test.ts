@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
+import { environmentOfTier, firstEnvironment } from '@platform/testing';
 import { parse } from 'yaml';
 import { HelmRelease } from '../helm-release';
 import { argoCdChart } from './argo-cd';
@@ -16,14 +17,15 @@ describe('chart definitions', () => {
     expect(chart.defaults.crds).toEqual({ install: true, keep: true });
   });
 
-  it('GIVEN the Argo CD chart in prod and in dev WHEN released THEN only prod gets the values-prod.yaml replicas', () => {
+  it('GIVEN the Argo CD chart in a production environment and in the first one WHEN released THEN only the production one gets its values-<env>.yaml replicas', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'test');
     new HelmProvider(stack, 'helm', {});
-    const prod = new HelmRelease(stack, 'Prod', { chart: argoCdChart('8.3.8'), name: 'argocd', namespace: 'argocd', environment: 'prod' });
-    const dev = new HelmRelease(stack, 'Dev', { chart: argoCdChart('8.3.8'), name: 'argocd', namespace: 'argocd', environment: 'dev' });
+    const production = environmentOfTier('production');
+    const prod = new HelmRelease(stack, 'Prod', { chart: argoCdChart('8.3.8'), name: 'argocd', namespace: 'argocd', environment: production });
+    const dev = new HelmRelease(stack, 'Dev', { chart: argoCdChart('8.3.8'), name: 'argocd', namespace: 'argocd', environment: firstEnvironment() });
     expect(prod.values).toMatchObject({ server: { replicas: 2 }, repoServer: { replicas: 2 }, applicationSet: { replicas: 2 } });
-    expect(prod.valueLayers).toEqual(['defaults', 'modules/helm-release/src/charts/values/argo-cd/values-prod.yaml']);
+    expect(prod.valueLayers).toEqual(['defaults', `modules/helm-release/src/charts/values/argo-cd/values-${production}.yaml`]);
     expect(dev.values).not.toHaveProperty('server');
   });
 

@@ -29,81 +29,81 @@ afterAll(cleanTemps);
 
 describe('platform plan (real OpenTofu)', () => {
   test('GIVEN stacks that would create resources WHEN planned THEN exit 2, each stack listed with its counts, tfplan and plan.json written next to it and nothing else', async () => {
-    const outdir = makeOutdir({ 'dev-app': dataStack({ a: { input: 'one' }, b: { input: 'two' } }), 'prod-app': dataStack({ a: { input: 'one' } }) });
+    const outdir = makeOutdir({ 'envone-app': dataStack({ a: { input: 'one' }, b: { input: 'two' } }), 'envthree-app': dataStack({ a: { input: 'one' } }) });
 
     const { code, out, err } = await plan(outdir);
 
     expect(code).toBe(2);
-    expect(out).toMatch(/^dev-app\s+changes\s+2 to add, 0 to change, 0 to destroy/m);
-    expect(out).toMatch(/^prod-app\s+changes\s+1 to add, 0 to change, 0 to destroy/m);
+    expect(out).toMatch(/^envone-app\s+changes\s+2 to add, 0 to change, 0 to destroy/m);
+    expect(out).toMatch(/^envthree-app\s+changes\s+1 to add, 0 to change, 0 to destroy/m);
     expect(out).toMatch(/2 stacks: 2 with changes, 0 without changes, 0 failed — exit 2/);
-    expect(err).toMatch(/dev-app: init…/);
-    const planned = loadPlanFile(path.join(outdir, 'stacks/dev-app/plan.json'));
+    expect(err).toMatch(/envone-app: init…/);
+    const planned = loadPlanFile(path.join(outdir, 'stacks/envone-app/plan.json'));
     expect(planned.resourceChanges.map((r) => [r.address, r.change.actions])).toEqual([
       ['terraform_data.a', ['create']],
       ['terraform_data.b', ['create']],
     ]);
     expect(listFiles(outdir)).toEqual([
-      'stacks/dev-app/.terraform/',
-      'stacks/dev-app/cdk.tf.json',
-      'stacks/dev-app/plan.json',
-      'stacks/dev-app/tfplan',
-      'stacks/prod-app/.terraform/',
-      'stacks/prod-app/cdk.tf.json',
-      'stacks/prod-app/plan.json',
-      'stacks/prod-app/tfplan',
+      'stacks/envone-app/.terraform/',
+      'stacks/envone-app/cdk.tf.json',
+      'stacks/envone-app/plan.json',
+      'stacks/envone-app/tfplan',
+      'stacks/envthree-app/.terraform/',
+      'stacks/envthree-app/cdk.tf.json',
+      'stacks/envthree-app/plan.json',
+      'stacks/envthree-app/tfplan',
     ]);
   });
 
   test('GIVEN stacks with nothing to do (empty, or already applied) WHEN planned THEN exit 0 and "no changes"', async () => {
-    const outdir = makeOutdir({ 'dev-empty': dataStack({}), 'dev-applied': dataStack({ a: { input: 'x' } }) });
-    applyNow(path.join(outdir, 'stacks/dev-applied'), engineEnv());
+    const outdir = makeOutdir({ 'envone-empty': dataStack({}), 'envone-applied': dataStack({ a: { input: 'x' } }) });
+    applyNow(path.join(outdir, 'stacks/envone-applied'), engineEnv());
 
     const { code, out } = await plan(outdir);
 
     expect(code).toBe(0);
-    expect(out).toMatch(/^dev-applied\s+no changes\s+no changes/m);
-    expect(out).toMatch(/^dev-empty\s+no changes\s+no changes/m);
-    expect(loadPlanFile(path.join(outdir, 'stacks/dev-applied/plan.json')).resourceChanges[0]?.change.actions).toEqual(['no-op']);
+    expect(out).toMatch(/^envone-applied\s+no changes\s+no changes/m);
+    expect(out).toMatch(/^envone-empty\s+no changes\s+no changes/m);
+    expect(loadPlanFile(path.join(outdir, 'stacks/envone-applied/plan.json')).resourceChanges[0]?.change.actions).toEqual(['no-op']);
   });
 
   test('GIVEN one stack with an invalid configuration among good ones WHEN planned THEN exit 1, the good stacks are still planned, and every outcome is listed with the failure output', async () => {
     const outdir = makeOutdir({
-      'dev-a': dataStack({ a: { input: 'a' } }),
-      'dev-broken': dataStack({ a: { input: '${var.missing}' } }),
-      'dev-c': dataStack({}),
+      'envone-a': dataStack({ a: { input: 'a' } }),
+      'envone-broken': dataStack({ a: { input: '${var.missing}' } }),
+      'envone-c': dataStack({}),
     });
-    writeFileSync(path.join(outdir, 'stacks/dev-broken/plan.json'), '{"stale": true}'); // left by an earlier run
+    writeFileSync(path.join(outdir, 'stacks/envone-broken/plan.json'), '{"stale": true}'); // left by an earlier run
 
     const { code, out } = await plan(outdir);
 
     expect(code).toBe(1);
-    expect(out).toMatch(/^dev-a\s+changes\s+1 to add/m);
-    expect(out).toMatch(/^dev-broken\s+FAILED\s+plan failed \(exit 1\): Error: Reference to undeclared input variable/m);
-    expect(out).toMatch(/^dev-c\s+no changes/m);
-    expect(out).toMatch(/--- dev-broken: plan failed \(exit 1\); end of its output:\n[\s\S]*An input variable with the name "missing" has not been declared/);
+    expect(out).toMatch(/^envone-a\s+changes\s+1 to add/m);
+    expect(out).toMatch(/^envone-broken\s+FAILED\s+plan failed \(exit 1\): Error: Reference to undeclared input variable/m);
+    expect(out).toMatch(/^envone-c\s+no changes/m);
+    expect(out).toMatch(/--- envone-broken: plan failed \(exit 1\); end of its output:\n[\s\S]*An input variable with the name "missing" has not been declared/);
     expect(out).toMatch(/3 stacks: 1 with changes, 1 without changes, 1 failed — exit 1/);
-    expect(existsSync(path.join(outdir, 'stacks/dev-a/plan.json'))).toBe(true);
-    expect(existsSync(path.join(outdir, 'stacks/dev-broken/plan.json'))).toBe(false);
+    expect(existsSync(path.join(outdir, 'stacks/envone-a/plan.json'))).toBe(true);
+    expect(existsSync(path.join(outdir, 'stacks/envone-broken/plan.json'))).toBe(false);
   });
 
   test('GIVEN a stack whose only change is a new output THEN it counts as changes and the summary says so', async () => {
-    const outdir = makeOutdir({ 'dev-out': dataStack({}, { output: { greeting: { value: 'hello' } } }) });
+    const outdir = makeOutdir({ 'envone-out': dataStack({}, { output: { greeting: { value: 'hello' } } }) });
     const { code, out } = await plan(outdir);
     expect(code).toBe(2);
-    expect(out).toMatch(/^dev-out\s+changes\s+0 to add, 0 to change, 0 to destroy; 1 output change/m);
+    expect(out).toMatch(/^envone-out\s+changes\s+0 to add, 0 to change, 0 to destroy; 1 output change/m);
   });
 
   test('GIVEN an engine whose `show -json` output is cut short THEN that stack fails naming the file, and no plan.json is left', async () => {
-    const outdir = makeOutdir({ 'dev-a': dataStack({}) });
+    const outdir = makeOutdir({ 'envone-a': dataStack({}) });
     const runner: Runner = async (_command, args, options) => {
       if (args[0] === 'show') writeFileSync(options.stdoutFile!, '{"format_version": "1.2", "resource_changes": [');
       return { code: args[0] === 'plan' ? 2 : 0, output: '' };
     };
     const { code, out } = await plan(outdir, { runner });
     expect(code).toBe(1);
-    expect(out).toMatch(/^dev-a\s+FAILED\s+the plan JSON is unusable: plan file ".*dev-a\/plan\.json": .*truncated/m);
-    expect(existsSync(path.join(outdir, 'stacks/dev-a/plan.json'))).toBe(false);
+    expect(out).toMatch(/^envone-a\s+FAILED\s+the plan JSON is unusable: plan file ".*envone-a\/plan\.json": .*truncated/m);
+    expect(existsSync(path.join(outdir, 'stacks/envone-a/plan.json'))).toBe(false);
   });
 
   test('GIVEN --parallel 2 and five stacks WHEN planned THEN never more than two stacks run at once, and two do', async () => {
@@ -114,7 +114,7 @@ describe('platform plan (real OpenTofu)', () => {
       path.join(dir, 'tofu-timed'),
       `echo "start $(basename "$PWD") $1 $(date +%s%N)" >> '${log}'\nsleep 0.3\n'${tofu}' "$@"\ncode=$?\necho "end $(basename "$PWD") $1 $(date +%s%N)" >> '${log}'\nexit $code`,
     );
-    const outdir = makeOutdir(Object.fromEntries(['s1', 's2', 's3', 's4', 's5'].map((s) => [`dev-${s}`, dataStack({ x: { input: s } })])));
+    const outdir = makeOutdir(Object.fromEntries(['s1', 's2', 's3', 's4', 's5'].map((s) => [`envone-${s}`, dataStack({ x: { input: s } })])));
 
     const { code } = await plan(outdir, { parallel: '2', env: engineEnv({ TERRAFORM_BINARY_NAME: wrapper }) });
 
@@ -137,23 +137,23 @@ describe('platform plan (real OpenTofu)', () => {
   });
 
   test('GIVEN TERRAFORM_BINARY_NAME=tofu (a name) THEN it is found on PATH, as cdktf does', async () => {
-    const outdir = makeOutdir({ 'dev-a': dataStack({}) });
+    const outdir = makeOutdir({ 'envone-a': dataStack({}) });
     const env = engineEnv({ TERRAFORM_BINARY_NAME: 'tofu', PATH: `${path.dirname(tofu)}${path.delimiter}${process.env.PATH ?? ''}` });
     const { code, out } = await plan(outdir, { env });
     expect(code).toBe(0);
-    expect(out).toMatch(/^dev-a\s+no changes/m);
+    expect(out).toMatch(/^envone-a\s+no changes/m);
   });
 
   test('GIVEN stack names and --env THEN only those stacks are planned', async () => {
-    const outdir = makeOutdir({ 'dev-a': dataStack({}), 'dev-b': dataStack({}), 'prod-a': dataStack({}) });
-    expect((await plan(outdir, { stacks: ['dev-b'] })).out).toMatch(/^1 stack: .*exit 0$/m);
-    const byEnv = await plan(outdir, { envs: ['prod'] });
-    expect(byEnv.out).toMatch(/^prod-a\s+no changes/m);
-    expect(byEnv.out).not.toMatch(/dev-/);
+    const outdir = makeOutdir({ 'envone-a': dataStack({}), 'envone-b': dataStack({}), 'envthree-a': dataStack({}) });
+    expect((await plan(outdir, { stacks: ['envone-b'] })).out).toMatch(/^1 stack: .*exit 0$/m);
+    const byEnv = await plan(outdir, { envs: ['envthree'] });
+    expect(byEnv.out).toMatch(/^envthree-a\s+no changes/m);
+    expect(byEnv.out).not.toMatch(/envone-/);
   });
 
   test('GIVEN no engine on PATH THEN exit 1 and the message says what to set', async () => {
-    const outdir = makeOutdir({ 'dev-a': dataStack({}) });
+    const outdir = makeOutdir({ 'envone-a': dataStack({}) });
     const { code, err } = await plan(outdir, { env: { PATH: tempDir() } });
     expect(code).toBe(1);
     expect(err).toMatch(/^error: TERRAFORM_BINARY_NAME is unset, so "terraform" is used, but no "terraform" executable is on PATH — .*set TERRAFORM_BINARY_NAME to tofu or a path/);
@@ -161,16 +161,16 @@ describe('platform plan (real OpenTofu)', () => {
 });
 
 describe('platform plan: bad input (the real bin, exit 1, one clear message, never a stack trace)', () => {
-  const outdir = (): string => makeOutdir({ 'dev-a': dataStack({}), 'prod-a': dataStack({}) });
+  const outdir = (): string => makeOutdir({ 'envone-a': dataStack({}), 'envthree-a': dataStack({}) });
 
   // Each case starts a real process (~1 s): run them side by side.
   test.concurrent.each([
-    ['an unknown stack name', (o: string) => ['plan', 'nope', '-o', o], /error: "nope": no such stack in .*stacks — choose from dev-a, prod-a/],
+    ['an unknown stack name', (o: string) => ['plan', 'nope', '-o', o], /error: "nope": no such stack in .*stacks — choose from envone-a, envthree-a/],
     ['--parallel 0', (o: string) => ['plan', '-o', o, '--parallel', '0'], /error: --parallel "0": must be a whole number from 1 to 32/],
     ['--parallel abc', (o: string) => ['plan', '-o', o, '--parallel', 'abc'], /error: --parallel "abc": must be a whole number from 1 to 32/],
     ['--affected without --base', (o: string) => ['plan', '-o', o, '--affected'], /error: --affected needs --base <ref>/],
     ['--base without --affected', (o: string) => ['plan', '-o', o, '--base', 'main'], /error: --base only applies with --affected/],
-    ['an unknown environment', (o: string) => ['plan', '-o', o, '--env', 'qa'], /error: --env "qa": no stacks of this environment .* choose from dev, prod/],
+    ['an unknown environment', (o: string) => ['plan', '-o', o, '--env', 'qa'], /error: --env "qa": no stacks of this environment .* choose from envone, envthree/],
     ['a missing cdktf.out', () => ['plan', '-o', '/nonexistent/cdktf.out'], /error: \/nonexistent\/cdktf.out: no synthesized output here — run `platform synth` first/],
     ['an unknown flag', (o: string) => ['plan', '-o', o, '--paralel', '2'], /error: unknown option '--paralel'/],
   ])('GIVEN %s', async (_name, args, message) => {

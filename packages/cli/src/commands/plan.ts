@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { type Command } from 'commander';
 import { EXIT, reportError, UsageError } from '../errors';
 import { parseParallel, DEFAULT_PARALLEL, MAX_PARALLEL, type EngineCommandOptions } from '../lib/options';
 import { createProgress, progressMode } from '../lib/progress';
 import { resolveTerraformBinary } from '../lib/runner';
 import { exitCodeOf, formatOutcomes, planStacks, type StackOutcome } from '../lib/stack-plan';
-import { listStacks, selectStacks } from '../lib/stacks';
+import { listStacks, selectStacks, STACK_FILE, type StackDir } from '../lib/stacks';
 import { computeAffected } from './affected';
 
 export interface PlanOptions extends EngineCommandOptions {
@@ -13,6 +15,22 @@ export interface PlanOptions extends EngineCommandOptions {
   readonly base?: string;
   /** Repository folder `--affected` compares in. @default - process.cwd() */
   readonly cwd?: string;
+  /** Plan only stacks of these kinds (`--kind aws`: what pull requests may plan). @default - every kind */
+  readonly kinds?: readonly string[];
+}
+
+/** What a stack talks to, as `platform environments --json` reports it. */
+export const STACK_KINDS = ['aws', 'cluster', 'bootstrap'] as const;
+export type StackKind = (typeof STACK_KINDS)[number];
+
+/**
+ * A synthesized stack's kind: `bootstrap` (`<env>-bootstrap`, applied once by an administrator),
+ * `cluster` (configures a Helm or Kubernetes provider: needs cluster credentials) or `aws` (AWS only).
+ */
+export function stackKindOf(stack: StackDir): StackKind {
+  if (stack.id.endsWith('-bootstrap')) return 'bootstrap';
+  const json = JSON.parse(readFileSync(path.join(stack.dir, STACK_FILE), 'utf8')) as { provider?: Record<string, unknown> };
+  return Object.keys(json.provider ?? {}).some((p) => p === 'helm' || p === 'kubernetes') ? 'cluster' : 'aws';
 }
 
 /**
@@ -46,7 +64,9 @@ export async function runPlan(options: PlanOptions = {}): Promise<number> {
       }
       names = report.affected;
     }
-    const stacks = selectStacks(all, names, options.envs ?? [], outdir);
+    const unknownKinds = (options.kinds ?? []).filter((k) => !(STACK_KINDS as readonly string[]).includes(k));
+    if (unknownKinds.length > 0) throw new UsageError(`--kind ${unknownKinds.map((k) => `"${k}"`).join(', ')}: choose from ${STACK_KINDS.join(', ')}`);
+    const stacks = selectStacks(all, names, options.envs ?? [], outdir).filter((s) => !options.kinds?.length || options.kinds.includes(stackKindOf(s)));
     if (stacks.length === 0) {
       write('no stacks selected: nothing to plan');
       return EXIT.ok;
@@ -95,11 +115,12 @@ export function registerPlan(program: Command): void {
     .option('-b, --base <ref>', 'git ref to compare with for --affected, e.g. origin/main')
     .option('-p, --parallel <n>', `how many stacks run at once, 1–${MAX_PARALLEL}`, String(DEFAULT_PARALLEL))
     .option('-v, --verbose', "print each step's full output when its stack finishes")
+    .option('-k, --kind <kind...>', `only stacks of these kinds: ${STACK_KINDS.join(', ')} (pull requests plan only aws)`)
     .addHelpText(
       'after',
       `${PLAN_EXIT_CODES}\nOnly tfplan and plan.json are written into the stack folders (plus what init itself writes: .terraform/ and .terraform.lock.hcl); stale ones from an earlier run are removed first.`,
     )
-    .action(async (stacks: string[], opts: { outdir: string; env?: string[]; affected?: boolean; base?: string; parallel: string; verbose?: boolean }) => {
-      process.exitCode = await runPlan({ stacks, envs: opts.env, outdir: opts.outdir, affected: opts.affected, base: opts.base, parallel: opts.parallel, verbose: opts.verbose });
+    .action(async (stacks: string[], opts: { outdir: string; env?: string[]; affected?: boolean; base?: string; parallel: string; verbose?: boolean; kind?: string[] }) => {
+      process.exitCode = await runPlan({ stacks, envs: opts.env, outdir: opts.outdir, affected: opts.affected, base: opts.base, parallel: opts.parallel, verbose: opts.verbose, kinds: opts.kind });
     });
 }

@@ -2,8 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from '@platform/testing';
+import { environmentNames, environmentNamesSorted, firstEnvironment, generatedEnvironmentName, repoRoot } from '@platform/testing';
+import { parseDocument } from 'yaml';
 import { runSynth } from './synth';
+
+const FIRST = firstEnvironment();
 
 /** Every file under a folder with its bytes, for byte-for-byte comparison. */
 function snapshotTree(dir: string): Record<string, string> {
@@ -34,10 +37,10 @@ describe('platform synth', () => {
     const outdir = path.join(work, 'cdktf.out');
     expect(runSynth({ outdir, envDir, write })).toBe(0);
     const stacks = readdirSync(path.join(outdir, 'stacks'));
-    for (const env of ['dev', 'staging', 'prod']) expect(stacks).toContain(`${env}-services`);
-    const dev = JSON.parse(readFileSync(path.join(outdir, 'stacks', 'dev-services', 'cdk.tf.json'), 'utf8'));
-    expect(dev.terraform.backend.s3).toMatchObject({ key: 'dev/services.tfstate', encrypt: true });
-    expect(lines.at(-1)).toMatch(/^synthesized \d+ stacks for dev, prod, staging into .+ in \d+ ms$/);
+    for (const env of environmentNames()) expect(stacks).toContain(`${env}-services`);
+    const dev = JSON.parse(readFileSync(path.join(outdir, 'stacks', `${FIRST}-services`, 'cdk.tf.json'), 'utf8'));
+    expect(dev.terraform.backend.s3).toMatchObject({ key: `${FIRST}/services.tfstate`, encrypt: true });
+    expect(lines.at(-1)).toMatch(new RegExp(`^synthesized \\d+ stacks for ${environmentNamesSorted().join(', ')} into .+ in \\d+ ms$`));
   });
 
   test('GIVEN the same input twice WHEN synthesized THEN the output is byte-identical', () => {
@@ -55,35 +58,39 @@ describe('platform synth', () => {
 
     const badEnvs = path.join(work, 'envs');
     cpSync(envDir, badEnvs, { recursive: true });
-    writeFileSync(path.join(badEnvs, 'dev.yaml'), readFileSync(path.join(envDir, 'dev.yaml'), 'utf8').replace('retentionDays: 14', 'retentionDays: 45'));
+    const doc = parseDocument(readFileSync(path.join(envDir, `${FIRST}.yaml`), 'utf8'));
+    doc.setIn(['logs', 'retentionDays'], 45);
+    writeFileSync(path.join(badEnvs, `${FIRST}.yaml`), doc.toString());
 
     expect(runSynth({ outdir, envDir: badEnvs, write })).toBe(1);
     expect(snapshotTree(outdir)).toEqual(before);
     expect(readdirSync(work).sort()).toEqual(['cdktf.out', 'envs']);
-    expect(lines.join('\n')).toMatch(/synth failed; the previous output was left untouched\.\nerror: 1 problem in the environment configuration:\n {2}- .*envs\/dev\.yaml:\d+: logs\.retentionDays 45 is not a CloudWatch Logs retention period/);
+    expect(lines.join('\n')).toMatch(/synth failed; the previous output was left untouched\.\nerror: 1 problem in the environment configuration:\n {2}- .*envs\/[a-z0-9]+\.yaml:\d+: logs\.retentionDays 45 is not a CloudWatch Logs retention period/);
   });
 
   test('GIVEN an unknown --env WHEN synthesized THEN the flag, value and choices are named', () => {
-    expect(runSynth({ outdir: path.join(work, 'out'), envDir, only: ['qa'], write })).toBe(1);
-    expect(lines.join('\n')).toContain('error: --env "qa": no such environment — choose from dev, prod, staging');
+    const missing = generatedEnvironmentName('synth');
+    expect(runSynth({ outdir: path.join(work, 'out'), envDir, only: [missing], write })).toBe(1);
+    expect(lines.join('\n')).toContain(`error: --env "${missing}": no such environment — choose from ${environmentNamesSorted().join(', ')}`);
   });
 
-  test('GIVEN --env dev WHEN synthesized THEN only dev stacks are written', () => {
+  test('GIVEN --env <one environment> WHEN synthesized THEN only its stacks are written', () => {
     const outdir = path.join(work, 'out');
-    expect(runSynth({ outdir, envDir, only: ['dev'], quiet: true })).toBe(0);
-    expect(readdirSync(path.join(outdir, 'stacks')).every((s) => s.startsWith('dev-'))).toBe(true);
+    expect(runSynth({ outdir, envDir, only: [FIRST], quiet: true })).toBe(0);
+    expect(readdirSync(path.join(outdir, 'stacks')).every((s) => s.startsWith(`${FIRST}-`))).toBe(true);
   });
 
   test('GIVEN the real CLI binary and a broken file WHEN run THEN it exits 1 with the message and no stack trace', () => {
     const badEnvs = path.join(work, 'envs');
     cpSync(envDir, badEnvs, { recursive: true });
-    writeFileSync(path.join(badEnvs, 'dev.yaml'), 'aws: [\n');
+    writeFileSync(path.join(badEnvs, `${FIRST}.yaml`), 'aws: [\n');
     const result = spawnSync(process.execPath, [path.join(repoRoot, 'packages/cli/bin/platform.cjs'), 'synth', '--env-dir', badEnvs, '--outdir', path.join(work, 'out')], {
       cwd: work,
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/envs\/dev\.yaml:\d+: \(file\) is not valid YAML/);
+    expect(result.stderr).toContain(`envs/${FIRST}.yaml:`);
+    expect(result.stderr).toMatch(/\.yaml:\d+: \(file\) is not valid YAML/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 

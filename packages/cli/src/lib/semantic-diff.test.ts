@@ -9,8 +9,8 @@ function stack(resources: Record<string, Record<string, Record<string, unknown>>
     ]),
   );
   return {
-    '//': { metadata: { backend: 's3', stackName: 'dev-services', version: '0.21.0' } },
-    terraform: { backend: { s3: { bucket: 'b', key: 'dev/services.tfstate' } }, required_version: '>= 1.10.0' },
+    '//': { metadata: { backend: 's3', stackName: 'delta-services', version: '0.21.0' } },
+    terraform: { backend: { s3: { bucket: 'b', key: 'delta/services.tfstate' } }, required_version: '>= 1.10.0' },
     resource: withMeta,
     ...extra,
   };
@@ -62,8 +62,8 @@ describe('diffStack', () => {
   test('GIVEN resources added, removed and changed THEN each list names them and the stack is changed', () => {
     const base = stack({ aws_iam_role: { keep: { name: 'a' }, gone: { name: 'g' }, edit: { name: 'e' } } });
     const head = stack({ aws_iam_role: { keep: { name: 'a' }, edit: { name: 'e2' } }, aws_s3_bucket: { fresh: { bucket: 'f' } } });
-    expect(diffStack('dev-services', base, head)).toEqual({
-      stack: 'dev-services',
+    expect(diffStack('delta-services', base, head)).toEqual({
+      stack: 'delta-services',
       status: 'changed',
       added: ['aws_s3_bucket.fresh'],
       removed: ['aws_iam_role.gone'],
@@ -74,7 +74,7 @@ describe('diffStack', () => {
   test('GIVEN a backend setting changes THEN the stack is changed at terraform.backend', () => {
     const base = stack({});
     const head = stack({});
-    (head.terraform as { backend: { s3: { key: string } } }).backend.s3.key = 'dev/other.tfstate';
+    (head.terraform as { backend: { s3: { key: string } } }).backend.s3.key = 'delta/other.tfstate';
     expect(diffStack('s', base, head)).toMatchObject({ status: 'changed', changed: ['terraform.backend'] });
   });
 
@@ -93,15 +93,15 @@ describe('diffStack', () => {
 
 describe('suspectedRefactors', () => {
   test('GIVEN a resource disappears while one of the same type appears THEN it is flagged as a destroy-and-recreate', () => {
-    const base = stack({ aws_iam_role: { payments_Role_1A2B3C4D: { name: 'payments-dev-workload' } }, aws_s3_bucket: { other: { bucket: 'o' } } });
-    const head = stack({ aws_iam_role: { payments_WorkloadRole_5E6F7A8B: { name: 'payments-dev-workload' } }, aws_s3_bucket: { other: { bucket: 'o' } } });
-    const diff = diffStack('dev-services', base, head);
+    const base = stack({ aws_iam_role: { payments_Role_1A2B3C4D: { name: 'payments-delta-workload' } }, aws_s3_bucket: { other: { bucket: 'o' } } });
+    const head = stack({ aws_iam_role: { payments_WorkloadRole_5E6F7A8B: { name: 'payments-delta-workload' } }, aws_s3_bucket: { other: { bucket: 'o' } } });
+    const diff = diffStack('delta-services', base, head);
     const refactors = suspectedRefactors(diff, head);
     expect(refactors).toEqual([
-      { stack: 'dev-services', type: 'aws_iam_role', removed: ['aws_iam_role.payments_Role_1A2B3C4D'], added: ['aws_iam_role.payments_WorkloadRole_5E6F7A8B'] },
+      { stack: 'delta-services', type: 'aws_iam_role', removed: ['aws_iam_role.payments_Role_1A2B3C4D'], added: ['aws_iam_role.payments_WorkloadRole_5E6F7A8B'] },
     ]);
     expect(describeRefactor(refactors[0]!)).toBe(
-      'dev-services: aws_iam_role.payments_Role_1A2B3C4D disappears while aws_iam_role.payments_WorkloadRole_5E6F7A8B appears — Terraform will destroy and recreate',
+      'delta-services: aws_iam_role.payments_Role_1A2B3C4D disappears while aws_iam_role.payments_WorkloadRole_5E6F7A8B appears — Terraform will destroy and recreate',
     );
     expect(MOVED_FIX).toMatch(/moveFromId.*moved \{ from = <old address> to = <new address> \}/s);
   });
@@ -129,22 +129,22 @@ describe('diffSynthesized', () => {
   test('GIVEN base and head outputs THEN affected holds the added and changed stacks, sorted, and not the removed or unchanged ones', () => {
     const same = stack({ t: { r: { v: 1 } } });
     const base = new Map([
-      ['dev-services', same],
-      ['prod-services', same],
+      ['delta-services', same],
+      ['papa-services', same],
       ['old-stack', same],
     ]);
     const head = new Map([
-      ['prod-services', stack({ t: { r: { v: 2 } } })],
-      ['dev-services', stack({ t: { r: { v: 1 } } })],
-      ['dev-network', same],
+      ['papa-services', stack({ t: { r: { v: 2 } } })],
+      ['delta-services', stack({ t: { r: { v: 1 } } })],
+      ['delta-network', same],
     ]);
     const diff = diffSynthesized(base, head);
-    expect(diff.affected).toEqual(['dev-network', 'prod-services']);
+    expect(diff.affected).toEqual(['delta-network', 'papa-services']);
     expect(diff.stacks.map((s) => [s.stack, s.status])).toEqual([
-      ['dev-network', 'added'],
-      ['dev-services', 'unchanged'],
+      ['delta-network', 'added'],
+      ['delta-services', 'unchanged'],
       ['old-stack', 'removed'],
-      ['prod-services', 'changed'],
+      ['papa-services', 'changed'],
     ]);
   });
 });

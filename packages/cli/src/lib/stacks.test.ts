@@ -8,11 +8,11 @@ afterAll(cleanTemps);
 
 describe('listStacks', () => {
   test('GIVEN a cdktf.out THEN every stacks/<id> holding a cdk.tf.json is listed, sorted', () => {
-    const outdir = makeOutdir({ 'prod-services': dataStack({}), 'dev-services': dataStack({}) });
+    const outdir = makeOutdir({ 'papa-services': dataStack({}), 'delta-services': dataStack({}) });
     mkdirSync(path.join(outdir, 'stacks', 'not-a-stack'));
-    expect(listStacks(outdir).map((s) => s.id)).toEqual(['dev-services', 'prod-services']);
-    expect(listStacks(outdir)[0]!.dir).toBe(path.join(outdir, 'stacks', 'dev-services'));
-    expect(readSynthesized(outdir).get('dev-services')).toEqual(dataStack({}));
+    expect(listStacks(outdir).map((s) => s.id)).toEqual(['delta-services', 'papa-services']);
+    expect(listStacks(outdir)[0]!.dir).toBe(path.join(outdir, 'stacks', 'delta-services'));
+    expect(readSynthesized(outdir).get('delta-services')).toEqual(dataStack({}));
   });
 
   test.each([
@@ -25,28 +25,28 @@ describe('listStacks', () => {
 });
 
 describe('selectStacks', () => {
-  const all = ['dev-network', 'dev-services', 'prod-services'].map((id) => ({ id, dir: `/out/stacks/${id}` }));
+  const all = ['delta-network', 'delta-services', 'papa-services'].map((id) => ({ id, dir: `/out/stacks/${id}` }));
 
   test.each([
-    [[], [], ['dev-network', 'dev-services', 'prod-services']],
-    [['prod-services', 'dev-services', 'prod-services'], [], ['prod-services', 'dev-services']],
-    [[], ['dev'], ['dev-network', 'dev-services']],
-    [['dev-services', 'prod-services'], ['prod'], ['prod-services']],
+    [[], [], ['delta-network', 'delta-services', 'papa-services']],
+    [['papa-services', 'delta-services', 'papa-services'], [], ['papa-services', 'delta-services']],
+    [[], ['delta'], ['delta-network', 'delta-services']],
+    [['delta-services', 'papa-services'], ['papa'], ['papa-services']],
   ])('GIVEN names %j and environments %j THEN %j', (names, envs, expected) => {
     expect(selectStacks(all, names, envs).map((s) => s.id)).toEqual(expected);
   });
 
   test('GIVEN unknown names THEN the error lists them and what exists', () => {
-    expect(() => selectStacks(all, ['dev-servics', 'qa-x'])).toThrow('"dev-servics", "qa-x": no such stack in cdktf.out/stacks — choose from dev-network, dev-services, prod-services');
+    expect(() => selectStacks(all, ['delta-servics', 'quebec-x'])).toThrow('"delta-servics", "quebec-x": no such stack in cdktf.out/stacks — choose from delta-network, delta-services, papa-services');
   });
 
   test('GIVEN an unknown environment THEN the error names --env and the environments there are', () => {
-    expect(() => selectStacks(all, [], ['qa'])).toThrow('--env "qa": no stacks of this environment in cdktf.out — choose from dev, prod');
+    expect(() => selectStacks(all, [], ['quebec'])).toThrow('--env "quebec": no stacks of this environment in cdktf.out — choose from delta, papa');
   });
 });
 
 test('environmentOf and byEnvironment follow the <env>-<stack> stack ids', () => {
-  expect(environmentOf('staging-services')).toBe('staging');
+  expect(environmentOf('sierra-services')).toBe('sierra');
   expect(environmentOf('odd')).toBe('odd');
-  expect(byEnvironment(['prod-b', 'dev-a', 'prod-a'])).toEqual({ dev: ['dev-a'], prod: ['prod-a', 'prod-b'] });
+  expect(byEnvironment(['papa-b', 'delta-a', 'papa-a'])).toEqual({ delta: ['delta-a'], papa: ['papa-a', 'papa-b'] });
 });

@@ -8,7 +8,7 @@ export const STACK_FILE = 'cdk.tf.json';
 
 /** One synthesized stack directory. */
 export interface StackDir {
-  /** Stack id, e.g. `dev-services` (the folder name). */
+  /** Stack id, e.g. `<env>-services` (the folder name). */
   readonly id: string;
   /** Absolute path of `<outdir>/stacks/<id>`. */
   readonly dir: string;
@@ -50,7 +50,7 @@ export function environmentOf(stackId: string): string {
   return dash > 0 ? stackId.slice(0, dash) : stackId;
 }
 
-/** Groups stack ids by environment: `{ dev: ['dev-services'], … }`, keys and lists sorted. */
+/** Groups stack ids by environment: `{ "<env>": ["<env>-services"], … }`, keys and lists sorted. */
 export function byEnvironment(stackIds: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const id of [...stackIds].sort()) (out[environmentOf(id)] ??= []).push(id);

@@ -8,6 +8,7 @@ import { type Finding, type PolicyContext, type Rule } from '../types';
 export const WILDCARD_RESOURCE_ALLOW_LIST: Readonly<Record<string, string>> = {
   'ecr:GetAuthorizationToken': 'registry-wide token; the action has no resource-level permissions',
   'sts:GetCallerIdentity': 'identity check; the action has no resource-level permissions',
+  'logs:DescribeLogGroups': 'AWS authorizes listing log groups only on "*"; it returns metadata (names, retention), never log events',
 };
 
 interface Statement {
@@ -82,18 +83,29 @@ export const iamResourceRule: Rule = {
   },
 };
 
+/** GitHub Actions' OIDC issuer: its `sub` names a repository and a pull request or a deployment environment. */
+const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+/** An exact GitHub subject: no wildcard, no branch or tag (environments carry the branch protection). */
+const GITHUB_SUBJECT = /^repo:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}:(pull_request|environment:[A-Za-z0-9._-]{1,255})$/;
+const SERVICE_ACCOUNT_SUBJECT = /^system:serviceaccount:[a-z0-9-]+:[a-z0-9-]+$/;
+
 export const trustRule: Rule = {
   id: 'IAM-003',
-  rationale: 'A web-identity trust without an exact service-account subject lets any pod in the cluster assume the role.',
-  fix: 'Condition on StringEquals <issuer>:sub = system:serviceaccount:<namespace>:<name> (one value) and <issuer>:aud = sts.amazonaws.com.',
+  rationale: 'A web-identity trust without an exact subject lets any pod in the cluster (or any workflow of any branch) assume the role.',
+  fix: 'Condition on StringEquals <issuer>:sub = system:serviceaccount:<namespace>:<name> (or, for GitHub Actions, repo:<org>/<repo>:pull_request | repo:<org>/<repo>:environment:<name>), one value, and <issuer>:aud = sts.amazonaws.com.',
   check(ctx) {
     const findings: Finding[] = [];
     for (const s of statements(ctx)) {
       if (s.effect !== 'Allow' || !s.actions.includes('sts:AssumeRoleWithWebIdentity')) continue;
       const sub = s.conditions.filter((c) => c.variable.endsWith(':sub'));
       const aud = s.conditions.filter((c) => c.variable.endsWith(':aud'));
-      const exact = sub.length === 1 && sub[0].test === 'StringEquals' && sub[0].values.length === 1 && /^system:serviceaccount:[a-z0-9-]+:[a-z0-9-]+$/.test(sub[0].values[0]);
-      if (!exact) findings.push({ path: s.path, message: `web-identity trust is not scoped to exactly one service account (sub: ${JSON.stringify(sub.flatMap((c) => c.values))})` });
+      const github = sub.length === 1 && sub[0].variable.startsWith(`${GITHUB_OIDC_HOST}:`);
+      const subject = github ? GITHUB_SUBJECT : SERVICE_ACCOUNT_SUBJECT;
+      const exact = sub.length === 1 && sub[0].test === 'StringEquals' && sub[0].values.length === 1 && subject.test(sub[0].values[0]);
+      if (!exact) {
+        const what = github ? 'one GitHub subject (repo:<org>/<repo>:pull_request or repo:<org>/<repo>:environment:<name>)' : 'one service account';
+        findings.push({ path: s.path, message: `web-identity trust is not scoped to exactly ${what} (sub: ${JSON.stringify(sub.flatMap((c) => c.values))})` });
+      }
       if (!aud.some((c) => c.test === 'StringEquals' && c.values.length === 1 && c.values[0] === 'sts.amazonaws.com')) {
         findings.push({ path: s.path, message: 'web-identity trust does not require aud = sts.amazonaws.com' });
       }

@@ -1,0 +1,3 @@
+export * from './ci-identity';
+export * from './permissions';
+export * from './props';
