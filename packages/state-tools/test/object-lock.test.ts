@@ -70,9 +70,10 @@ describe('state backups under S3 Object Lock, restored from a locked version (Op
     moto = await startMoto();
     work = mkdtempSync(path.join(tmpdir(), 'state-object-lock-'));
     bucketsJson = path.join(work, 'state-buckets.json');
-    // What the workflow reads, plus the backup region the bootstrap stack puts the backup bucket in.
+    // What the workflow reads: state-buckets.ts names the backup region the bootstrap stack puts the backup bucket in.
     const entries = stateBuckets([env]);
-    writeFileSync(bucketsJson, JSON.stringify({ [env.name]: { ...entries[env.name], backupRegion: BACKUP_REGION } }));
+    expect(entries[env.name]!.backupRegion).toBe(BACKUP_REGION);
+    writeFileSync(bucketsJson, JSON.stringify(entries));
     await createBackend(moto, { buckets: [STATE], lockTable: env.state.lockTable, region: env.state.region });
     // The backup bucket as StateBackend declares it: Object Lock on at creation, default retention from the env file.
     expect(backupBucket.object_lock_enabled).toBe(true);
