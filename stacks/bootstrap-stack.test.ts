@@ -27,6 +27,9 @@ function bootstrap(
   return { stack, json: synthJson(stack) };
 }
 
+/** The bucket account's provider (the default one, without alias). */
+const mainProviders = (json: StackJson) => (json.provider?.aws ?? []).filter((p) => !('alias' in p));
+
 describe('BootstrapStack', () => {
   const saved = process.env[BOOTSTRAP_BACKEND_VARIABLE];
   afterEach(() => {
@@ -64,9 +67,12 @@ describe('BootstrapStack', () => {
         if (backend.dynamodb_table) {
           expect(json).toHaveResourceDeep('aws_dynamodb_table', { name: backend.dynamodb_table, hash_key: 'LockID' });
         }
-        expect(json.provider?.aws).toEqual([
+        expect(mainProviders(json)).toEqual([
           expect.objectContaining({ region: backend.region, allowed_account_ids: [envStack.env.aws.accountId] }),
         ]);
+        // The backend encrypts with the key the bootstrap stack creates (its alias, in the bucket's account and region).
+        expect(backend.kms_key_id).toBe(`arn:aws:kms:${backend.region as string}:${envStack.env.aws.accountId}:alias/terraform-state/${backend.bucket as string}`);
+        expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/terraform-state/${backend.bucket as string}` });
         expect(owner[0]!.target.environments).toContain(envStack.env.name);
       }
     });
@@ -106,6 +112,7 @@ describe('BootstrapStack', () => {
         key: 'bootstrap.tfstate',
         region: env.state.region,
         encrypt: true,
+        kms_key_id: `arn:aws:kms:${env.state.region}:${env.aws.accountId}:alias/terraform-state/${env.state.bucket}`,
         dynamodb_table: 'acme-tfstate-locks',
         use_lockfile: true,
       },
@@ -149,7 +156,7 @@ describe('BootstrapStack', () => {
   test('GIVEN a production environment WHEN synthesized THEN the provider assumes the deploy role in the bucket account and region with the required tags', () => {
     const env = environmentFixture(PRODUCTION);
     const { json } = bootstrap(env, { backend: 's3' });
-    expect(json.provider?.aws).toEqual([
+    expect(mainProviders(json)).toEqual([
       {
         region: env.state.region,
         allowed_account_ids: [env.aws.accountId],
@@ -165,11 +172,47 @@ describe('BootstrapStack', () => {
   });
 
   test('GIVEN a state region other than the workload region WHEN synthesized THEN the bucket and its provider are in the state region', () => {
-    const env = environmentFixture(FIRST, { state: { region: 'eu-central-1' } });
+    const env = environmentFixture(FIRST, { state: { region: 'eu-central-1', backup: { region: 'eu-north-1' } } });
     const { json } = bootstrap(env, { backend: 's3' });
-    expect(json.provider?.aws).toEqual([expect.objectContaining({ region: 'eu-central-1' })]);
+    expect(mainProviders(json)).toEqual([expect.objectContaining({ region: 'eu-central-1' })]);
     expect(json.terraform?.backend).toHaveProperty('s3.region', 'eu-central-1');
   });
+
+  test.each(envs.map((e) => [e.name, e] as const))(
+    'GIVEN envs/%s.yaml WHEN its bootstrap stack is synthesized THEN the backups are in state.backup.region through the backup provider, with its Object Lock',
+    (_name, env) => {
+      const { json } = bootstrap(env, { backend: 's3' });
+      const backupProvider = (json.provider?.aws ?? []).find((p) => p.alias === 'backup');
+      const account = env.state.backup.accountId ?? env.aws.accountId;
+      expect(backupProvider).toMatchObject({
+        region: env.state.backup.region,
+        allowed_account_ids: [account],
+        assume_role: [{ role_arn: `arn:aws:iam::${account}:role/${env.aws.deployRoleName}` }],
+      });
+      expect(env.state.backup.region).not.toBe(env.state.region);
+      expect(json).toHaveResourceDeep('aws_s3_bucket', { bucket: `${env.state.bucket}-backup`, object_lock_enabled: true, provider: 'aws.backup' });
+      expect(json).toHaveResourceDeep('aws_s3_bucket_object_lock_configuration', {
+        rule: { default_retention: { mode: env.state.backup.objectLock?.mode ?? 'COMPLIANCE', days: env.state.backup.objectLock?.days ?? 30 } },
+      });
+    },
+  );
+
+  test.each(envs.map((e) => [e.name, e] as const))(
+    "GIVEN envs/%s.yaml WHEN its bootstrap stack is synthesized THEN only the environment's CI roles and the break-glass role may read state, and only apply and break-glass may write it",
+    (_name, env) => {
+      const { json } = bootstrap(env, { backend: 's3' });
+      const statements = Object.values(json.data?.aws_iam_policy_document ?? {}).flatMap(
+        (d) => (d as { statement: Array<{ sid: string; condition?: Array<{ variable: string; values: string[] }> }> }).statement,
+      );
+      const principals = (sid: string) => statements.find((st) => st.sid === sid)!.condition!.find((c) => c.variable === 'aws:PrincipalArn')!.values;
+      const ci = (purpose: string) => `arn:aws:iam::${env.aws.accountId}:role/platform-ci-${env.name}-${purpose}`;
+      const breakGlass = `arn:aws:iam::${env.aws.accountId}:role/${env.aws.deployRoleName}`;
+      expect(principals('DenyStateReadExceptNamedRoles')).toEqual([...['apply', 'backup', 'drift', 'plan', 'pr-plan'].map(ci), breakGlass].sort());
+      expect(principals('DenyStateWriteExceptReadWriteRoles')).toEqual([ci('apply'), breakGlass].sort());
+      expect(principals('DenyLockWriteExceptLockingRoles')).toEqual([...['apply', 'drift', 'plan', 'pr-plan'].map(ci), breakGlass].sort());
+      expect(principals('DenyBackupAccessExceptBackupAndBreakGlassRoles')).toEqual([ci('backup'), breakGlass].sort());
+    },
+  );
 
   test('GIVEN S3 native locking only WHEN synthesized THEN there is no lock table and the backend uses the lockfile', () => {
     const env = environmentFixture(FIRST, { state: { lockTable: undefined, useLockfile: true } });
@@ -251,9 +294,14 @@ describe('BootstrapStack', () => {
       });
       expect(targets[0]!.owner.name).toBe([FIRST, NEW].sort()[0]);
       const { json } = bootstrap([qa, dev], { backend: 's3' });
-      expect(json.provider?.aws).toEqual([
+      expect(mainProviders(json)).toEqual([
         expect.objectContaining({ default_tags: [{ tags: expect.objectContaining({ Environment: [FIRST, NEW].sort().join('+') }) }] }),
       ]);
+      // Every sharing environment's CI roles are named in the state bucket policy.
+      const readers = Object.values(json.data?.aws_iam_policy_document ?? {})
+        .flatMap((d) => (d as { statement: Array<{ sid: string; condition?: Array<{ values: string[] }> }> }).statement)
+        .find((st) => st.sid === 'DenyStateReadExceptNamedRoles')!.condition![0]!.values;
+      expect(readers).toEqual(expect.arrayContaining([`arn:aws:iam::${dev.aws.accountId}:role/platform-ci-${FIRST}-pr-plan`, `arn:aws:iam::${dev.aws.accountId}:role/platform-ci-${NEW}-apply`]));
     });
 
     test('GIVEN environments sharing a bucket but not its account, region or lock table WHEN grouped THEN every disagreement is reported at once', () => {

@@ -1,6 +1,6 @@
-import { type AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ConfigError, type EnvironmentConfig, type Problem } from '@platform/config';
-import { BOOTSTRAP_STACK, bootstrapStateKey, stackId, stateBackupBucketName } from '@platform/naming';
+import { BOOTSTRAP_STACK, bootstrapStateKey, ciRoleArn, type CiRolePurpose, deployRoleArn, roleArn, stackId, stateBackupBucketName, stateKmsKeyAliasArn } from '@platform/naming';
 import { addAwsProvider, addStateBackend, REQUIRED_TERRAFORM_VERSION, requiredTags } from '@platform/stack-factory';
 import { suppress } from '@platform/policy';
 import { LocalBackend, TerraformStack } from 'cdktf';
@@ -41,6 +41,8 @@ export interface BootstrapTarget {
   readonly lockTable?: string;
   /** Whether any sharing environment uses S3 native locking (`state.useLockfile`). */
   readonly useLockfile: boolean;
+  /** Where the backups live (`state.backup` of the owner). */
+  readonly backup: EnvironmentConfig['state']['backup'];
 }
 
 /**
@@ -96,6 +98,7 @@ export function bootstrapTargets(envs: readonly EnvironmentConfig[]): BootstrapT
       backupBucket: stateBackupBucketName(bucket),
       ...(tables.size > 0 ? { lockTable: [...tables][0] } : {}),
       useLockfile: sharing.some((e) => e.state.useLockfile),
+      backup: owner.state.backup,
     });
   }
   // Two buckets in one account and region cannot both create a lock table of the same name.
@@ -206,6 +209,7 @@ export class BootstrapStack extends TerraformStack {
         region: target.region,
         lockTable: target.lockTable,
         useLockfile: target.useLockfile,
+        kmsKeyId: stateKmsKeyAliasArn(target.accountId, target.region, target.bucket),
       });
       this.state = { kind: 's3', ...location };
     }
@@ -215,9 +219,37 @@ export class BootstrapStack extends TerraformStack {
       tags: { ...requiredTags(target.owner), Environment: target.environments.join('+') },
     });
 
+    // The backup region's (and account's) provider: the same deploy role, in the backup account when named.
+    const backupAccount = target.backup.accountId ?? target.accountId;
+    const backupProvider = this.awsProvider
+      ? new AwsProvider(this, 'aws_backup', {
+          alias: 'backup',
+          region: target.backup.region,
+          allowedAccountIds: [backupAccount],
+          assumeRole: [{ roleArn: roleArn(backupAccount, target.owner.aws.deployRoleName), sessionName: `terraform-${this.node.id}-backup` }],
+          defaultTags: [{ tags: { ...requiredTags(target.owner), Environment: target.environments.join('+') } }],
+        })
+      : undefined;
+    // Who may touch state objects: each sharing environment's CI roles (pr-plan, plan and drift read and
+    // lock; apply writes; backup reads) and the break-glass deploy role people assume.
+    const ci = (purposes: readonly CiRolePurpose[]) =>
+      target.environments.flatMap((env) => purposes.map((purpose) => ciRoleArn(target.accountId, env, purpose)));
     this.stateBackend = new StateBackend(this, 'StateBackend', {
       bucketName: target.bucket,
+      region: target.region,
       ...(target.lockTable ? { lockTableName: target.lockTable } : {}),
+      backup: {
+        region: target.backup.region,
+        ...(backupProvider ? { provider: backupProvider } : {}),
+        ...(target.backup.accountId ? { accountId: target.backup.accountId } : {}),
+        ...(target.backup.objectLock ? { objectLock: target.backup.objectLock } : {}),
+      },
+      access: {
+        readWrite: ci(['apply']),
+        breakGlass: [deployRoleArn(target.accountId, target.owner.aws.deployRoleName)],
+        readAndLock: ci(['pr-plan', 'plan', 'drift']),
+        backup: ci(['backup']),
+      },
     });
 
     // The CI identity baseline, applied with the state backend by an administrator (never by CI):

@@ -5,7 +5,12 @@ import * as path from 'node:path';
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { addHelmProvider, configureStackFactory } from '@platform/stack-factory';
 import { expectFileSnapshot, expectNoStaleSnapshots, firstEnvironment, generatedEnvironmentName, repoRoot, stackSnapshot, stackSnapshotFile, toolPath } from '@platform/testing';
-import { Testing } from 'cdktf';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { formatAffected, toReport } from '@platform/cli/src/commands/affected';
+import { diffSynthesized } from '@platform/cli/src/lib/semantic-diff';
+import { GitOpsObjects } from '@platform/gitops-module';
+import { Testing, TerraformStack } from 'cdktf';
 import { parse, parseDocument, stringify } from 'yaml';
 import { definePlatform } from './app';
 import { gitOpsServices, PlatformStack } from './platform-stack';
@@ -100,15 +105,71 @@ describe('PlatformStack', () => {
       });
     });
 
-    it("GIVEN the operator's IRSA role WHEN synthesized THEN the controller service account is annotated with it", () => {
-      const values = parse((release(tf, 'ExternalSecrets').values as string[])[0]!) as { serviceAccount: unknown };
-      const roleId = Object.keys(tf.resource.aws_iam_role!)[0];
-      expect(values.serviceAccount).toEqual({
-        create: true,
-        name: 'external-secrets',
-        annotations: { 'eks.amazonaws.com/role-arn': `\${aws_iam_role.${roleId}.arn}` },
+    it('GIVEN the External Secrets controller WHEN synthesized THEN it has no IAM role: it reads no secret as itself', () => {
+      expect(tf.resource.aws_iam_role).toBeUndefined();
+      expect(tf.output?.secret_store_role_arn).toBeUndefined();
+      const values = (release(tf, 'ExternalSecrets').values as string[] | undefined)?.[0];
+      expect(values ?? '').not.toContain('eks.amazonaws.com/role-arn');
+    });
+
+    it("GIVEN services with secrets WHEN synthesized THEN each has its own SecretStore in its namespace, authenticating as its own service account, and no ClusterSecretStore exists", () => {
+      const objects = objectsOf(tf);
+      expect(objects.filter((o) => o.kind === 'ClusterSecretStore')).toEqual([]);
+      const withSecrets = gitOpsServices(env).filter((s) => (s.secrets ?? []).length > 0);
+      const stores = objects.filter((o) => o.kind === 'SecretStore');
+      expect(stores.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual(withSecrets.map((s) => `${s.namespace}/${s.name}-secrets-manager`).sort());
+      for (const svc of withSecrets) {
+        const store = stores.find((o) => o.metadata.namespace === svc.namespace && o.metadata.name === `${svc.name}-secrets-manager`)!;
+        expect(store.spec).toEqual({
+          provider: { aws: { service: 'SecretsManager', region: env.aws.region, auth: { jwt: { serviceAccountRef: { name: svc.serviceAccount ?? svc.name } } } } },
+        });
+        const externalSecrets = objects.filter((o) => o.kind === 'ExternalSecret' && o.metadata.namespace === svc.namespace);
+        for (const es of externalSecrets) expect(es.spec.secretStoreRef).toEqual({ kind: 'SecretStore', name: `${svc.name}-secrets-manager` });
+      }
+    });
+
+    it(`GIVEN preventDestroy ${String(env.preventDestroy)} WHEN synthesized THEN the operator and GitOps releases are ${env.preventDestroy ? '' : 'not '}protected from destroy`, () => {
+      for (const prefix of ['ArgoCd', 'ExternalSecrets', 'Reloader', 'GitOps']) {
+        if (env.preventDestroy) expect(release(tf, prefix).lifecycle).toEqual({ prevent_destroy: true });
+        else expect(release(tf, prefix)).not.toHaveProperty('lifecycle');
+      }
+    });
+
+    it('GIVEN the GitOps objects WHEN synthesized THEN nothing they hold can cascade a deletion to workloads', () => {
+      const objects = objectsOf(tf) as Array<{ kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec: Record<string, unknown> }>;
+      const appSet = objects.find((o) => o.kind === 'ApplicationSet')!;
+      expect(appSet.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+      expect((appSet.spec.template as { metadata: Record<string, unknown> }).metadata).not.toHaveProperty('finalizers');
+      for (const o of objects.filter((x) => ['Namespace', 'AppProject', 'ApplicationSet'].includes(x.kind))) {
+        expect(o.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+      }
+      const defaultProject = objects.find((o) => o.kind === 'AppProject' && o.metadata.name === 'default')!;
+      expect(defaultProject.spec).toMatchObject({ sourceRepos: [], destinations: [] });
+    });
+
+    it('GIVEN platformCharts.reloader WHEN synthesized THEN Stakater Reloader is installed at the pinned version, rolling only on Secrets, in every namespace', () => {
+      expect(release(tf, 'Reloader')).toMatchObject({
+        name: 'reloader',
+        namespace: 'reloader',
+        repository: 'https://stakater.github.io/stakater-charts',
+        chart: 'reloader',
+        version: env.platformCharts.reloader.version,
+        atomic: true,
       });
-      expect(tf.output.secret_store_role_arn!.value).toBe(`\${aws_iam_role.${roleId}.arn}`);
+      expect(parse((release(tf, 'Reloader').values as string[])[0]!)).toEqual({ reloader: { watchGlobally: true, ignoreConfigMaps: true, reloadOnCreate: true } });
+    });
+
+    it("GIVEN a service with secrets WHEN charts/service renders the ApplicationSet's values THEN its Deployment names those Secrets for Reloader", () => {
+      const chart = path.join(repoRoot, 'charts', 'service');
+      const dir = mkdtempSync(path.join(tmpdir(), 'service-rotation-'));
+      for (const element of elementsOf(tf) as Array<Element & { helmValues: { externalSecrets: string[] } }>) {
+        const file = path.join(dir, `${element.service}.json`);
+        writeFileSync(file, JSON.stringify(element.helmValues));
+        const out = execFileSync(toolPath('helm'), ['template', element.service, chart, '--namespace', element.namespace, '-f', path.join(chart, `values-${name}.yaml`), '-f', file, '--show-only', 'templates/deployment.yaml'], { encoding: 'utf8' });
+        const deployment = parse(out) as { metadata: { annotations?: Record<string, string> } };
+        if (element.helmValues.externalSecrets.length === 0) expect(deployment.metadata.annotations).toBeUndefined();
+        else expect(deployment.metadata.annotations?.['secret.reloader.stakater.com/reload']).toBe(element.helmValues.externalSecrets.join(','));
+      }
     });
 
     it('GIVEN the operators WHEN synthesized THEN the GitOps objects are installed after both (their CRDs exist first)', () => {
@@ -153,14 +214,6 @@ describe('PlatformStack', () => {
       }
     });
 
-    it('GIVEN services with secrets WHEN synthesized THEN the operator may read exactly their <env>/<service>/* prefixes', () => {
-      const expected = env.services
-        .filter((s) => (s.secrets ?? []).length > 0)
-        .map((s) => `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${name}/${s.name}/*`)
-        .sort();
-      const read = Object.entries(tf.data.aws_iam_policy_document!).find(([id]) => id.includes('ReadPolicyDocument'));
-      expect((read?.[1] as { statement: Array<{ resources: string[] }> } | undefined)?.statement[0]!.resources ?? []).toEqual(expected);
-    });
   });
 
   it('GIVEN a service without a team WHEN mapped THEN it takes the tags.team of the environment', () => {
@@ -173,6 +226,37 @@ describe('PlatformStack', () => {
     definePlatform(app, envs);
     const ids = app.node.children.map((c) => c.node.id);
     for (const env of envs) expect(ids).toContain(`${env.name}-platform`);
+  });
+});
+
+describe('renaming the GitOps construct', () => {
+  it('GIVEN the objects release under a new construct id WHEN `platform affected` compares the synth THEN it warns of destroy-and-recreate, and the objects it would uninstall are kept', () => {
+    const env = envs[0]!;
+    const synthWith = (id: string): Record<string, unknown> => {
+      const stack = new TerraformStack(Testing.app(), `${env.name}-platform`);
+      new HelmProvider(stack, 'helm', {});
+      const operator = new Release(stack, 'Operator', { name: 'operator', chart: 'operator' });
+      new GitOpsObjects(stack, id, {
+        environment: env.name,
+        repo: { url: env.gitops.repoUrl, targetRevision: env.gitops.targetRevision },
+        autoSync: env.gitops.autoSync,
+        services: gitOpsServices(env),
+        secretStore: { region: env.aws.region },
+        dependsOn: [operator],
+      });
+      return JSON.parse(Testing.synth(stack)) as Record<string, unknown>;
+    };
+    const id = `${env.name}-platform`;
+    const base = new Map([[id, synthWith('GitOps')]]);
+    const head = new Map([[id, synthWith('ServiceDelivery')]]);
+    const scope = { mode: 'full' as const, reason: 'test', environments: [env.name], unchangedEnvironments: [] };
+    const report = toReport('base', '0'.repeat(40), diffSynthesized(base, head), scope, base, head);
+    const lines = formatAffected(report);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^warning: ${id}: helm_release\\.GitOps_Release_\\w+ disappears while helm_release\\.ServiceDelivery_Release_\\w+ appears — Terraform will destroy and recreate`)));
+    // What that destroy would uninstall: every object that could take workloads with it stays.
+    const [, objectsRelease] = Object.entries((synthWith('GitOps').resource as Tf['resource']).helm_release!).find(([key]) => key.startsWith('GitOps'))!;
+    const values = parse((objectsRelease.values as string[])[0]!) as { objects: Array<{ kind: string; metadata: { annotations?: Record<string, string> } }> };
+    for (const o of values.objects.filter((x) => ['Namespace', 'AppProject', 'ApplicationSet'].includes(x.kind))) expect(o.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
   });
 });
 

@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type EnvironmentConfig } from '@platform/config';
-import { oidcProviderArn, repositoryUrl, workloadRoleArn as namedWorkloadRoleArn } from '@platform/naming';
+import { repositoryUrl, workloadRoleArn as namedWorkloadRoleArn } from '@platform/naming';
 import { addHelmProvider, EnvironmentStack } from '@platform/stack-factory';
-import { TerraformOutput } from 'cdktf';
 import { type Construct } from 'constructs';
-import { GitOpsObjects, SecretStoreRole, type GitOpsService } from '@platform/gitops-module';
+import { GitOpsObjects, type GitOpsService } from '@platform/gitops-module';
 import {
   argoCdChart,
   EXTERNAL_SECRETS_NAMESPACE,
-  EXTERNAL_SECRETS_SERVICE_ACCOUNT,
   externalSecretsChart,
   HelmRelease,
+  RELOADER_NAMESPACE,
+  reloaderChart,
+  type ReloaderValues,
   type ArgoCdValues,
   type ExternalSecretsValues,
 } from '@platform/helm-release-module';
@@ -28,8 +29,6 @@ const SERVICE_CHART_DIR = path.resolve(__dirname, '..', SERVICE_CHART_PATH);
 
 /** What people and tools read from a platform stack. */
 export interface PlatformOutputs {
-  /** ARN of the External Secrets controller's IRSA role. */
-  readonly secretStoreRoleArn: string;
   /** Argo CD's namespace (where the ApplicationSet lives). */
   readonly argoCdNamespace: string;
 }
@@ -64,19 +63,20 @@ export function gitOpsServices(env: EnvironmentConfig): GitOpsService[] {
 }
 
 /**
- * The environment's delivery platform in its EKS cluster: Argo CD and External Secrets Operator
- * (Helm releases at the versions pinned in `platformCharts`), the operator's IRSA role, and the GitOps
- * objects — AppProject, ApplicationSet, ClusterSecretStore, ExternalSecrets — installed after the
+ * The environment's delivery platform in its EKS cluster: Argo CD, External Secrets Operator and
+ * Stakater Reloader (Helm releases at the versions pinned in `platformCharts`), and the GitOps objects — AppProject,
+ * ApplicationSet, one SecretStore per service with secrets, ExternalSecrets — installed after the
  * operators (their CRDs) through the platform-objects chart. Argo CD then deploys every service from
  * charts/service; Terraform never deploys a service itself.
  */
 export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
-  public readonly secretStoreRoleArn: string;
   public readonly argoCdNamespace = ARGOCD_NAMESPACE;
   /** The Argo CD release. */
   public readonly argoCd: HelmRelease<ArgoCdValues>;
   /** The External Secrets Operator release. */
   public readonly externalSecrets: HelmRelease<ExternalSecretsValues>;
+  /** Stakater Reloader: rolls a service's pods when External Secrets refreshes one of its Secrets. */
+  public readonly reloader: HelmRelease<ReloaderValues>;
   /** The GitOps objects and their release. */
   public readonly gitOps: GitOpsObjects;
 
@@ -99,15 +99,6 @@ export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
     addHelmProvider(this);
     const services = gitOpsServices(env);
 
-    const role = new SecretStoreRole(this, 'SecretStoreRole', {
-      environment: env.name,
-      aws: { accountId: env.aws.accountId, region: env.aws.region },
-      cluster: { oidcProviderArn: oidcProviderArn(env.aws.accountId, env.cluster.oidcIssuer), oidcIssuer: env.cluster.oidcIssuer },
-      serviceAccount: { namespace: EXTERNAL_SECRETS_NAMESPACE, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT },
-      services: services.filter((s) => (s.secrets ?? []).length > 0).map((s) => s.name),
-    });
-    this.secretStoreRoleArn = role.roleArn;
-
     this.argoCd = new HelmRelease(this, 'ArgoCd', {
       chart: argoCdChart(env.platformCharts.argoCd.version),
       name: 'argocd',
@@ -119,7 +110,15 @@ export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
       name: 'external-secrets',
       namespace: EXTERNAL_SECRETS_NAMESPACE,
       environment: env.name,
-      values: { serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': role.roleArn } } },
+      // No IRSA role: the controller reads no secret as itself. Each service's SecretStore authenticates
+      // as that service's own workload role (see GitOpsObjects).
+    });
+
+    this.reloader = new HelmRelease(this, 'Reloader', {
+      chart: reloaderChart(env.platformCharts.reloader.version),
+      name: 'reloader',
+      namespace: RELOADER_NAMESPACE,
+      environment: env.name,
     });
 
     this.gitOps = new GitOpsObjects(this, 'GitOps', {
@@ -127,17 +126,16 @@ export class PlatformStack extends EnvironmentStack implements PlatformOutputs {
       repo: { url: env.gitops.repoUrl, targetRevision: env.gitops.targetRevision, chartPath: SERVICE_CHART_PATH },
       autoSync: env.gitops.autoSync,
       services,
-      secretStore: {
-        region: env.aws.region,
-        serviceAccount: { name: EXTERNAL_SECRETS_SERVICE_ACCOUNT, namespace: EXTERNAL_SECRETS_NAMESPACE },
-      },
+      secretStore: { region: env.aws.region },
       argoCdNamespace: ARGOCD_NAMESPACE,
       dependsOn: [this.argoCd.release, this.externalSecrets.release],
     });
 
-    new TerraformOutput(this, 'secret_store_role_arn', {
-      value: this.secretStoreRoleArn,
-      description: 'IRSA role of the External Secrets Operator controller',
-    });
+    // Replacing one of these releases (a construct-id rename is enough) uninstalls it first: Terraform
+    // refuses to, where the environment protects its stateful resources.
+    if (env.preventDestroy) {
+      for (const release of [this.argoCd, this.externalSecrets, this.reloader, this.gitOps.release]) release.release.lifecycle = { preventDestroy: true };
+    }
+
   }
 }

@@ -30,6 +30,80 @@ describe('ServicesStack', () => {
     }
   });
 
+  test.each(envs.map((e) => [e.name, e] as const))(
+    "GIVEN envs/%s.yaml WHEN synthesized THEN each service with secrets may read only <env>/<service>/* and the others have no policy",
+    (_name, env) => {
+      const json = synthJson(new ServicesStack(new App(), env));
+      const withSecrets = env.services.filter((s) => (s.secrets ?? []).length > 0);
+      expect(json).toHaveResourceCount('aws_iam_role_policy', withSecrets.length);
+      const docs = Object.entries(json.data?.aws_iam_policy_document ?? {}) as Array<[string, { statement: Array<{ sid: string; resources?: string[] }> }]>;
+      for (const svc of env.services) {
+        const doc = docs.find(([id]) => id.startsWith(`${svc.name.replace(/-/g, '_')}_WorkloadRole_PolicyDocument`));
+        if ((svc.secrets ?? []).length === 0) {
+          expect(doc).toBeUndefined();
+          continue;
+        }
+        expect(doc![1].statement.find((st) => st.sid === 'ReadOwnSecrets')!.resources).toEqual([
+          `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${env.name}/${svc.name}/*`,
+        ]);
+      }
+    },
+  );
+
+  test("GIVEN secretsManager.kmsKeyArn WHEN synthesized THEN each service with secrets may decrypt with that key, only via Secrets Manager in the region", () => {
+    const base = envs.find((e) => e.services.some((s) => (s.secrets ?? []).length > 0))!;
+    const kms = `arn:aws:kms:${base.aws.region}:${base.aws.accountId}:key/1111-2222`;
+    const json = synthJson(new ServicesStack(new App(), { ...base, secretsManager: { kmsKeyArn: kms } }));
+    const statements = Object.values(json.data?.aws_iam_policy_document ?? {}).flatMap((d) => (d as { statement: Array<Record<string, unknown>> }).statement);
+    expect(statements.filter((st) => st.sid === 'DecryptOwnSecrets')).toEqual(
+      base.services
+        .filter((s) => (s.secrets ?? []).length > 0)
+        .map(() => ({
+          sid: 'DecryptOwnSecrets',
+          effect: 'Allow',
+          actions: ['kms:Decrypt'],
+          resources: [kms],
+          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`secretsmanager.${base.aws.region}.amazonaws.com`] }],
+        })),
+    );
+  });
+
+  test('GIVEN two services sharing a namespace and service account WHEN synthesized THEN synth fails naming both', () => {
+    const env = envs.find((e) => e.services.length > 0)!;
+    const [first] = env.services;
+    const twin = { ...first!, name: 'twin', hostname: `twin.${env.dns.zoneName}`, namespace: first!.namespace ?? first!.name, serviceAccount: first!.serviceAccount ?? first!.name };
+    expect(() => new ServicesStack(new App(), { ...env, services: [...env.services, twin] })).toThrow(/workload ".+" is also the namespace and service account of/);
+  });
+
+  test.each(envs.map((e) => [e.name, e] as const))("GIVEN envs/%s.yaml WHEN synthesized THEN logs and images use the environment's own key exactly when it asks for KMS without naming a key", (_name, env) => {
+    const json = synthJson(new ServicesStack(new App(), env));
+    const ownLogs = env.logs.encryption === 'kms' && !env.logs.kmsKeyArn;
+    const ownImages = env.ecr.encryption === 'kms' && !env.ecr.kmsKeyArn;
+    const keys = Object.keys(json.resource?.aws_kms_key ?? {});
+    expect(keys).toHaveLength(ownLogs || ownImages ? 1 : 0);
+    const ref = keys[0] ? `\${aws_kms_key.${keys[0]}.arn}` : undefined;
+    for (const group of Object.values(json.resource?.aws_cloudwatch_log_group ?? {})) {
+      expect(group.kms_key_id).toBe(ownLogs ? ref : env.logs.kmsKeyArn);
+    }
+    for (const repo of Object.values(json.resource?.aws_ecr_repository ?? {})) {
+      const enc = (repo.encryption_configuration as Array<Record<string, unknown>>)[0]!;
+      expect(enc.kms_key).toBe(ownImages ? ref : env.ecr.kmsKeyArn);
+    }
+  });
+
+  test("GIVEN an environment asking for KMS on logs and images WHEN synthesized THEN one key is created, protected like its log groups, with statements for both", () => {
+    const base = envs[0]!;
+    const env = { ...base, preventDestroy: true, logs: { ...base.logs, encryption: 'kms' as const, kmsKeyArn: undefined }, ecr: { ...base.ecr, encryption: 'kms' as const, kmsKeyArn: undefined } };
+    const stack = new ServicesStack(new App(), env);
+    const json = synthJson(stack);
+    expect(json).toHaveResourceCount('aws_kms_key', 1);
+    expect(json).toHaveResourceDeep('aws_kms_key', { enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/platform/${env.name}` });
+    const policy = JSON.parse(Object.values(json.resource?.aws_kms_key ?? {})[0]!.policy as string) as { Statement: Array<{ Sid: string }> };
+    expect(policy.Statement.map((st) => st.Sid)).toEqual(['AccountAdministersKey', 'CloudWatchLogsUsesKeyForEnvironmentLogGroups', 'EcrCreatesGrantsForRepositories']);
+    expect(stack.environmentKeyArn).toMatch(/\$\{TfToken/);
+  });
+
   test('GIVEN a per-service retention WHEN synthesized THEN it overrides the environment default', () => {
     const env = environmentFixture(environmentOfTier('production'), {
       logs: { retentionDays: 365 },

@@ -1,5 +1,5 @@
 import { type EnvironmentConfig } from '@platform/config';
-import { ServiceModule } from '@platform/service-module';
+import { EnvironmentKey, ServiceModule } from '@platform/service-module';
 import { EnvironmentStack } from '@platform/stack-factory';
 import { oidcProviderArn } from '@platform/naming';
 import { type Construct } from 'constructs';
@@ -19,21 +19,41 @@ export interface ServiceOutputs {
 export class ServicesStack extends EnvironmentStack {
   /** The services of this environment, by name. */
   public readonly services: ReadonlyMap<string, ServiceOutputs>;
+  /** ARN of the environment's own KMS key for logs and images, when the environment file asks for one. */
+  public readonly environmentKeyArn?: string;
 
   constructor(scope: Construct, env: EnvironmentConfig) {
     super(scope, env, SERVICES_STACK);
     const services = new Map<string, ServiceOutputs>();
+    // The environment's own key, when logs or images ask for KMS without naming an external key.
+    const ownKeyFor = { logs: env.logs.encryption === 'kms' && !env.logs.kmsKeyArn, images: env.ecr.encryption === 'kms' && !env.ecr.kmsKeyArn };
+    const key =
+      ownKeyFor.logs || ownKeyFor.images
+        ? new EnvironmentKey(this, 'EnvironmentKey', {
+            environment: env.name,
+            aws: { accountId: env.aws.accountId, region: env.aws.region },
+            logs: ownKeyFor.logs,
+            images: ownKeyFor.images,
+            preventDestroy: env.preventDestroy,
+          })
+        : undefined;
+    this.environmentKeyArn = key?.keyArn;
+    const logsKey = env.logs.kmsKeyArn ?? (ownKeyFor.logs ? key!.keyArn : undefined);
+    const imagesKey = env.ecr.kmsKeyArn ?? (ownKeyFor.images ? key!.keyArn : undefined);
     for (const svc of env.services) {
       const module = new ServiceModule(this, svc.name, {
         name: svc.name,
         environment: env.name,
+        aws: { accountId: env.aws.accountId, region: env.aws.region },
         cluster: { oidcProviderArn: oidcProviderArn(env.aws.accountId, env.cluster.oidcIssuer), oidcIssuer: env.cluster.oidcIssuer },
         workload: { namespace: svc.namespace, serviceAccount: svc.serviceAccount },
         dns: { zoneId: env.dns.zoneId, zoneName: env.dns.zoneName, hostname: svc.hostname, target: env.ingress },
-        logs: { retentionDays: svc.logRetentionDays ?? env.logs.retentionDays, kmsKeyArn: env.logs.kmsKeyArn },
-        repository: { kmsKeyArn: env.ecr.kmsKeyArn, keepTaggedImages: env.ecr.keepTaggedImages, untaggedExpiryDays: env.ecr.untaggedExpiryDays },
+        logs: { retentionDays: svc.logRetentionDays ?? env.logs.retentionDays, kmsKeyArn: logsKey },
+        repository: { kmsKeyArn: imagesKey, keepTaggedImages: env.ecr.keepTaggedImages, untaggedExpiryDays: env.ecr.untaggedExpiryDays },
         preventDestroy: env.preventDestroy,
       });
+      // Its namespaced SecretStore authenticates as this role: it reads <env>/<service>/* and nothing else.
+      if ((svc.secrets ?? []).length > 0) module.grantSecretsRead({ kmsKeyArn: env.secretsManager?.kmsKeyArn });
       services.set(svc.name, module);
     }
     this.services = services;

@@ -63,6 +63,12 @@ class Buckets:
     backup_bucket: str
     region: str
     lock_table: Optional[str]
+    # The backup bucket lives in another region (modules/state-backend); the state bucket's when unnamed.
+    backup_region: Optional[str] = None
+
+    @property
+    def backups_in(self) -> str:
+        return self.backup_region or self.region
 
 
 # ---------------------------------------------------------------- bucket resolution
@@ -72,7 +78,7 @@ def resolve_buckets(args: argparse.Namespace) -> Buckets:
     if args.state_bucket:
         if not args.region:
             raise Failure("--state-bucket needs --region")
-        return Buckets(args.state_bucket, args.backup_bucket or f"{args.state_bucket}-backup", args.region, args.lock_table)
+        return Buckets(args.state_bucket, args.backup_bucket or f"{args.state_bucket}-backup", args.region, args.lock_table, args.backup_region)
     if not args.env:
         raise Failure("name the environment (--env dev) or the buckets (--state-bucket NAME --region REGION)")
     if args.buckets_json:
@@ -87,6 +93,7 @@ def resolve_buckets(args: argparse.Namespace) -> Buckets:
         args.backup_bucket or entry["backupBucket"],
         args.region or entry["region"],
         args.lock_table if args.lock_table is not None else entry.get("lockTable"),
+        args.backup_region or entry.get("backupRegion"),
     )
 
 
@@ -166,25 +173,26 @@ def iso(value: Any) -> str:
 
 def backup(b: Buckets, endpoint_url: Optional[str]) -> dict[str, Any]:
     s3, _ = clients(b.region, endpoint_url)
-    sse = encryption_args(s3, b.backup_bucket)
+    s3b, _ = clients(b.backups_in, endpoint_url)
+    sse = encryption_args(s3b, b.backup_bucket)
     now = iso(dt.datetime.now(dt.timezone.utc))
     copied, unchanged = [], []
     for key in state_keys(s3, b.state_bucket):
         source = s3.head_object(Bucket=b.state_bucket, Key=key)
         version = source.get("VersionId") or "null"
-        previous = head_or_none(s3, b.backup_bucket, key)
+        previous = head_or_none(s3b, b.backup_bucket, key)
         if previous and previous.get("Metadata", {}).get("source-version-id") == version:
             unchanged.append(key)
             continue
-        copy_source = {"Bucket": b.state_bucket, "Key": key}
-        if version != "null":
-            copy_source["VersionId"] = version
-        result = s3.copy_object(
+        original = read_object(s3, b.state_bucket, key, version if version != "null" else None)
+        # A put with a checksum, not a server-side copy: the backup bucket is in another region and under
+        # Object Lock, which requires Content-MD5 or a checksum on every write.
+        result = s3b.put_object(
             Bucket=b.backup_bucket,
             Key=key,
-            CopySource=copy_source,
-            MetadataDirective="REPLACE",
+            Body=original,
             ContentType="application/json",
+            ChecksumAlgorithm="SHA256",
             Metadata={
                 "source-bucket": b.state_bucket,
                 "source-version-id": version,
@@ -194,8 +202,7 @@ def backup(b: Buckets, endpoint_url: Optional[str]) -> dict[str, Any]:
             **sse,
         )
         backup_version = result.get("VersionId")
-        original = read_object(s3, b.state_bucket, key, version if version != "null" else None)
-        if read_object(s3, b.backup_bucket, key, backup_version) != original:
+        if read_object(s3b, b.backup_bucket, key, backup_version) != original:
             raise Failure(f"backup of s3://{b.state_bucket}/{key} does not read back identical — backup bucket left with a bad version {backup_version}")
         copied.append({"key": key, "sourceVersionId": version, "backupVersionId": backup_version, "sha256": hashlib.sha256(original).hexdigest()})
     return {"command": "backup", "stateBucket": b.state_bucket, "backupBucket": b.backup_bucket, "copied": copied, "unchanged": unchanged}
@@ -209,7 +216,7 @@ def backup_versions(s3, bucket: str, key: str) -> list[dict[str, Any]]:
 
 
 def list_backups(b: Buckets, endpoint_url: Optional[str], key: Optional[str]) -> dict[str, Any]:
-    s3, _ = clients(b.region, endpoint_url)
+    s3, _ = clients(b.backups_in, endpoint_url)
     keys = [key] if key else state_keys(s3, b.backup_bucket)
     out = []
     for k in keys:
@@ -243,7 +250,8 @@ def restore(b: Buckets, endpoint_url: Optional[str], key: str, version_id: Optio
     if not key.endswith(STATE_SUFFIX):
         raise Failure(f'--key "{key}" is not a state key — use "<env>/<stack>.tfstate", e.g. "dev/services.tfstate"')
     s3, dynamodb = clients(b.region, endpoint_url)
-    versions = backup_versions(s3, b.backup_bucket, key)
+    s3b, _ = clients(b.backups_in, endpoint_url)
+    versions = backup_versions(s3b, b.backup_bucket, key)
     if not versions:
         raise Failure(f"no backup of {key} in s3://{b.backup_bucket} — list them with: backup_state.py list --key {key}")
     if version_id:
@@ -257,7 +265,8 @@ def restore(b: Buckets, endpoint_url: Optional[str], key: str, version_id: Optio
             raise Failure(f"no backup of {key} was taken at or before {before} — the oldest is from {iso(versions[-1]['LastModified'])}")
     else:
         chosen = versions[0]
-    body = read_object(s3, b.backup_bucket, key, chosen["VersionId"])
+    # A locked version can be read (and restored from) like any other: Object Lock only stops deletion.
+    body = read_object(s3b, b.backup_bucket, key, chosen["VersionId"])
     try:
         state = json.loads(body)
         serial, lineage = state["serial"], state["lineage"]
@@ -301,7 +310,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--state-bucket", help="state bucket (instead of --env)")
     common.add_argument("--backup-bucket", help="backup bucket (default: <state bucket>-backup)")
     common.add_argument("--lock-table", help="DynamoDB lock table (default: the environment's)")
-    common.add_argument("--region", help="region of the buckets (default: the environment's)")
+    common.add_argument("--region", help="region of the state bucket (default: the environment's)")
+    common.add_argument("--backup-region", help="region of the backup bucket (default: the environment's state.backup.region, else --region)")
     common.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"), help="S3/DynamoDB endpoint (tests); default $AWS_ENDPOINT_URL")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("backup", parents=[common], help="copy every *.tfstate object into the backup bucket")

@@ -1,6 +1,6 @@
 import { ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { ConfigError } from '@platform/config';
-import { buildServicesApplicationSet, buildServicesProject, IN_CLUSTER, RESOURCES_FINALIZER, type ServicesApplicationSetProps } from './argo-cd';
+import { buildLockedDefaultProject, buildServicesApplicationSet, buildServicesProject, IN_CLUSTER, type ServicesApplicationSetProps } from './argo-cd';
 import { type GitOpsService } from './types';
 import { validated } from './validate';
 
@@ -113,14 +113,22 @@ describe('buildServicesApplicationSet', () => {
     });
   });
 
-  it('GIVEN automated sync with prune and selfHeal WHEN built THEN the policy automates, creates namespaces, retries with backoff and cascades deletes', () => {
+  it('GIVEN automated sync with prune and selfHeal WHEN built THEN the policy automates, creates namespaces, retries with backoff — and deleting an Application never cascades', () => {
     const { template } = specOf(buildServicesApplicationSet(appSetProps()));
     expect(template.spec.syncPolicy).toEqual({
       automated: { prune: true, selfHeal: true },
       syncOptions: ['CreateNamespace=true'],
       retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
     });
-    expect(template.metadata.finalizers).toEqual([RESOURCES_FINALIZER]);
+    expect(template.metadata).not.toHaveProperty('finalizers');
+  });
+
+  it('GIVEN any sync setting WHEN built THEN the ApplicationSet preserves the resources of the Applications it deletes and Helm keeps it on uninstall', () => {
+    for (const autoSync of [{ prune: true, selfHeal: true }, { prune: false, selfHeal: false }, false] as const) {
+      const appSet = buildServicesApplicationSet(appSetProps({ autoSync }));
+      expect(specOf(appSet).syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+      expect(appSet.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    }
   });
 
   it('GIVEN automated sync without prune WHEN built THEN selfHeal stays and deleting an Application orphans its resources', () => {
@@ -139,6 +147,20 @@ describe('buildServicesApplicationSet', () => {
   it('GIVEN a service without an image tag WHEN built THEN it gets no Application yet', () => {
     const spec = specOf(buildServicesApplicationSet(appSetProps({ services: [{ ...payments, imageTag: undefined }, checkout] })));
     expect(spec.generators[0]!.list!.elements!.map((e: { service: string }) => e.service)).toEqual(['checkout']);
+  });
+});
+
+describe('buildLockedDefaultProject', () => {
+  it('GIVEN the Argo CD namespace WHEN built THEN the default project allows no source, no destination and no kind, and is kept on uninstall', () => {
+    const project = buildLockedDefaultProject({ argoCdNamespace: 'argocd', environment: 'envone' });
+    expect(project).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'default', namespace: 'argocd', annotations: { 'helm.sh/resource-policy': 'keep' } } });
+    expect(project.spec).toEqual({
+      description: expect.stringMatching(/^Locked/),
+      sourceRepos: [],
+      destinations: [],
+      clusterResourceWhitelist: [],
+      namespaceResourceBlacklist: [{ group: '*', kind: '*' }],
+    });
   });
 });
 

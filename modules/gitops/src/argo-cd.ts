@@ -6,8 +6,12 @@ import { validated } from './validate';
 
 /** The in-cluster API server, as Argo CD names the cluster it runs in. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
-/** Deleting an Application with this finalizer deletes its resources too (cascade). */
+/** Deleting an Application with this finalizer deletes its resources too (cascade). The platform never sets it. */
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+/** Helm leaves an object with this annotation in place when its release is uninstalled or replaced. */
+export const KEEP_ON_UNINSTALL = { 'helm.sh/resource-policy': 'keep' } as const;
+/** Argo CD's built-in project, which any Application may name unless it is locked down. */
+export const DEFAULT_PROJECT = 'default';
 /** Label keys the platform puts on what it generates. */
 export const LABELS = {
   partOf: 'app.kubernetes.io/part-of',
@@ -45,6 +49,8 @@ export function buildServicesProject(props: ServicesProjectProps): KubernetesObj
         name: props.name,
         namespace: props.argoCdNamespace,
         labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: props.environment },
+        // Replacing or uninstalling the objects release must not delete the project its Applications belong to.
+        annotations: { ...KEEP_ON_UNINSTALL },
       },
       spec: {
         description: `Services of ${props.environment}, deployed from charts/service by the ${props.name} ApplicationSet`,
@@ -104,8 +110,13 @@ export function serviceChartValues(svc: GitOpsService & { readonly imageTag: str
  * generator (one element per service) and one template: Helm source at the chart path with
  * `valueFiles: [values-<env>.yaml]` and the element's values (rendered with Go templates' `toJson`),
  * the service's namespace as destination, CreateNamespace=true, retry with backoff, and automated
- * prune/selfHeal when the environment allows it (with the resources finalizer, so removing a service
- * from the environment file removes its workload; manual environments orphan it instead).
+ * prune/selfHeal when the environment allows it.
+ *
+ * Deleting it can never cascade to workloads: `preserveResourcesOnDeletion` keeps every generated
+ * Application's resources when the ApplicationSet (or an Application) is deleted, no Application carries
+ * the resources finalizer, and Helm keeps the ApplicationSet itself when its release is uninstalled or
+ * replaced (`helm.sh/resource-policy: keep`). Removing a service from the environment file therefore
+ * orphans its workload; deleting it is a deliberate step (docs/gitops.md).
  */
 export function buildServicesApplicationSet(props: ServicesApplicationSetProps): KubernetesObject {
   const elements: ServiceElement[] = props.services
@@ -131,7 +142,6 @@ export function buildServicesApplicationSet(props: ServicesApplicationSetProps):
           [LABELS.service]: '{{ .service }}',
           [LABELS.team]: '{{ .team }}',
         },
-        ...(automated?.prune ? { finalizers: [RESOURCES_FINALIZER] } : {}),
       },
       spec: {
         project: props.project,
@@ -154,6 +164,7 @@ export function buildServicesApplicationSet(props: ServicesApplicationSetProps):
         revisionHistoryLimit: 10,
       },
     },
+    syncPolicy: { preserveResourcesOnDeletion: true },
   };
   return validated(
     new ApplicationSet({
@@ -161,8 +172,35 @@ export function buildServicesApplicationSet(props: ServicesApplicationSetProps):
         name: props.name,
         namespace: props.argoCdNamespace,
         labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: props.environment },
+        annotations: { ...KEEP_ON_UNINSTALL },
       },
       spec,
+    })
+  );
+}
+
+/**
+ * Argo CD's `default` project, locked down: no source repository, no destination, no cluster-scoped and
+ * no namespaced kind, so an Application that names it (by mistake or on purpose) can deploy nothing.
+ * Argo CD creates the project when it starts; the objects release takes it over (`take_ownership`) and
+ * keeps it on uninstall, so Argo CD never recreates it open.
+ */
+export function buildLockedDefaultProject(props: { readonly argoCdNamespace: string; readonly environment: string }): KubernetesObject {
+  return validated(
+    new AppProject({
+      metadata: {
+        name: DEFAULT_PROJECT,
+        namespace: props.argoCdNamespace,
+        labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: props.environment },
+        annotations: { ...KEEP_ON_UNINSTALL },
+      },
+      spec: {
+        description: 'Locked: Applications must use a platform project (e.g. services), never default',
+        sourceRepos: [],
+        destinations: [],
+        clusterResourceWhitelist: [],
+        namespaceResourceBlacklist: [{ group: '*', kind: '*' }],
+      },
     })
   );
 }

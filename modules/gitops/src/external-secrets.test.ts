@@ -1,5 +1,5 @@
 import { ConfigError } from '@platform/config';
-import { buildClusterSecretStore, buildExternalSecrets, DEFAULT_REFRESH_INTERVAL, secretPrefix } from './external-secrets';
+import { buildExternalSecrets, buildSecretStore, DEFAULT_REFRESH_INTERVAL, secretPrefix } from './external-secrets';
 import { type GitOpsService } from './types';
 
 const service: GitOpsService = {
@@ -22,54 +22,44 @@ const service: GitOpsService = {
   ],
 };
 
-describe('buildClusterSecretStore', () => {
-  it('GIVEN a region and the controller service account WHEN built THEN it is a v1 AWS Secrets Manager store using IRSA, limited to the namespaces', () => {
-    const store = buildClusterSecretStore({
-      name: 'aws-secrets-manager',
-      environment: 'envone',
-      region: 'eu-west-1',
-      serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
-      namespaces: ['shop', 'payments'],
-    });
+describe('buildSecretStore', () => {
+  it("GIVEN a service WHEN its store is built THEN it is a v1 namespaced AWS Secrets Manager store in the service's namespace, authenticating as the service's own service account", () => {
+    const store = buildSecretStore(service, { environment: 'envone', region: 'eu-west-1' });
     expect(store).toEqual({
       apiVersion: 'external-secrets.io/v1',
-      kind: 'ClusterSecretStore',
-      metadata: expect.objectContaining({ name: 'aws-secrets-manager' }),
+      kind: 'SecretStore',
+      metadata: expect.objectContaining({ name: 'payments-secrets-manager', namespace: 'payments' }),
       spec: {
-        conditions: [{ namespaces: ['payments', 'shop'] }],
         provider: {
           aws: {
             service: 'SecretsManager',
             region: 'eu-west-1',
-            auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' } } },
+            auth: { jwt: { serviceAccountRef: { name: 'payments' } } },
           },
         },
       },
     });
   });
 
-  it('GIVEN no namespaces WHEN built THEN there are no conditions', () => {
-    const store = buildClusterSecretStore({
-      name: 's',
-      environment: 'envone',
-      region: 'eu-west-1',
-      serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
-      namespaces: [],
+  it('GIVEN a service with its own service account in a shared namespace WHEN its store is built THEN the store uses that account and no other namespace', () => {
+    const store = buildSecretStore({ ...service, namespace: 'shop', serviceAccount: 'payments-sa' }, { environment: 'envone', region: 'eu-west-1' });
+    expect(store.metadata.namespace).toBe('shop');
+    expect(store.spec).toEqual({
+      provider: { aws: { service: 'SecretsManager', region: 'eu-west-1', auth: { jwt: { serviceAccountRef: { name: 'payments-sa' } } } } },
     });
-    expect(store.spec).not.toHaveProperty('conditions');
   });
 });
 
 describe('buildExternalSecrets', () => {
-  it('GIVEN a service with two Secrets WHEN built THEN each is a v1 ExternalSecret owning its Secret, keys under <env>/<service>/', () => {
-    const [database, apiKeys] = buildExternalSecrets(service, { environment: 'envone', storeName: 'aws-secrets-manager' });
+  it('GIVEN a service with two Secrets WHEN built THEN each is a v1 ExternalSecret owning its Secret, read through the service\'s own SecretStore, keys under <env>/<service>/', () => {
+    const [database, apiKeys] = buildExternalSecrets(service, { environment: 'envone' });
     expect(database).toEqual({
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: expect.objectContaining({ name: 'payments-database', namespace: 'payments' }),
       spec: {
         refreshInterval: '15m',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },
+        secretStoreRef: { kind: 'SecretStore', name: 'payments-secrets-manager' },
         target: { name: 'payments-database', creationPolicy: 'Owner' },
         data: [
           { secretKey: 'DATABASE_URL', remoteRef: { key: 'envone/payments/database', property: 'url' } },
@@ -85,7 +75,7 @@ describe('buildExternalSecrets', () => {
 
   it('GIVEN a key that climbs out of the service prefix WHEN built THEN synth fails naming the ExternalSecret', () => {
     const bad: GitOpsService = { ...service, secrets: [{ name: 'escape', data: [{ secretKey: 'X', key: '../checkout/db' }] }] };
-    expect(() => buildExternalSecrets(bad, { environment: 'envone', storeName: 's' })).toThrow(
+    expect(() => buildExternalSecrets(bad, { environment: 'envone' })).toThrow(
       /ExternalSecret payments\/escape is invalid[\s\S]*data key "\.\.\/checkout\/db" leaves the service's prefix envone\/payments\//
     );
   });
@@ -94,7 +84,7 @@ describe('buildExternalSecrets', () => {
     const bad = { ...service, secrets: [{ name: 'typed', data: [{ secretKey: 42, key: 'db' }] }] } as unknown as GitOpsService;
     let error: unknown;
     try {
-      buildExternalSecrets(bad, { environment: 'envone', storeName: 's' });
+      buildExternalSecrets(bad, { environment: 'envone' });
     } catch (err) {
       error = err;
     }

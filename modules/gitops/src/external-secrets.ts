@@ -1,4 +1,4 @@
-import { ClusterSecretStore, ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
+import { ExternalSecret, SecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
 import { type KubernetesObject } from '@platform/helm-release-module';
 import { LABELS } from './argo-cd';
 import { type GitOpsService } from './types';
@@ -7,7 +7,7 @@ import { validated } from './validate';
 /**
  * The API version the objects are emitted with. ESO ≥ 0.17 serves only `v1`; the installed
  * `@kubernetes-models/external-secrets` (0.5.2, the last CommonJS release) has only the `v1beta1`
- * models, whose ExternalSecret and ClusterSecretStore spec fields used here are identical in `v1`.
+ * models, whose ExternalSecret and SecretStore spec fields used here are identical in `v1`.
  * So each object is validated as `v1beta1` and emitted as `v1` (a known limit: a field that exists
  * only in `v1` cannot be set, and one removed in `v1` would not be caught).
  */
@@ -25,40 +25,38 @@ function asV1(object: KubernetesObject): KubernetesObject {
   return { ...object, apiVersion: EXTERNAL_SECRETS_API_VERSION };
 }
 
-export interface SecretStoreProps {
-  /** Store name. */
-  readonly name: string;
-  /** Environment name, for labels. */
-  readonly environment: string;
-  /** Region of Secrets Manager (the environment's region). */
-  readonly region: string;
-  /** The controller's service account, annotated with the IRSA role the store authenticates as. */
-  readonly serviceAccount: { readonly name: string; readonly namespace: string };
-  /**
-   * Namespaces allowed to use the store.
-   * @default - every namespace (only when the list is empty: with no services there is nothing to restrict)
-   */
-  readonly namespaces: readonly string[];
+/** Name of a service's own SecretStore, in the service's namespace: `<service>-secrets-manager`. */
+export function secretStoreName(service: string): string {
+  return `${service}-secrets-manager`;
 }
 
 /**
- * The ClusterSecretStore for AWS Secrets Manager in the environment's region, authenticated with the
- * controller's service account token (IRSA: the role in its `eks.amazonaws.com/role-arn` annotation).
- * Only the services' namespaces may reference it.
+ * The service's own SecretStore for AWS Secrets Manager in the environment's region, in the service's
+ * namespace, authenticated with the service's own service account token (IRSA: the workload role in its
+ * `eks.amazonaws.com/role-arn` annotation, which may read only `<env>/<service>/*`). No store is shared
+ * between services, so an ExternalSecret in one namespace cannot read another service's secrets.
+ * Namespaced stores ignore `serviceAccountRef.namespace`: the account is always the store's own namespace's.
  */
-export function buildClusterSecretStore(props: SecretStoreProps): KubernetesObject {
-  const namespaces = [...new Set(props.namespaces)].sort();
+export function buildSecretStore(service: GitOpsService, options: { readonly environment: string; readonly region: string }): KubernetesObject {
   return asV1(
     validated(
-      new ClusterSecretStore({
-        metadata: { name: props.name, labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: props.environment } },
+      new SecretStore({
+        metadata: {
+          name: secretStoreName(service.name),
+          namespace: service.namespace,
+          labels: {
+            [LABELS.partOf]: 'platform',
+            [LABELS.environment]: options.environment,
+            [LABELS.service]: service.name,
+            [LABELS.team]: service.team,
+          },
+        },
         spec: {
-          ...(namespaces.length > 0 ? { conditions: [{ namespaces }] } : {}),
           provider: {
             aws: {
               service: 'SecretsManager',
-              region: props.region,
-              auth: { jwt: { serviceAccountRef: { name: props.serviceAccount.name, namespace: props.serviceAccount.namespace } } },
+              region: options.region,
+              auth: { jwt: { serviceAccountRef: { name: service.serviceAccount ?? service.name } } },
             },
           },
         },
@@ -69,12 +67,12 @@ export function buildClusterSecretStore(props: SecretStoreProps): KubernetesObje
 
 /**
  * One ExternalSecret per Secret the service declares: each key read from `<env>/<service>/<key>`
- * (optionally one JSON property of it) through the ClusterSecretStore, into a Secret the ExternalSecret
+ * (optionally one JSON property of it) through the service's own SecretStore, into a Secret the ExternalSecret
  * owns (`creationPolicy: Owner`: deleting the ExternalSecret deletes the Secret).
  */
 export function buildExternalSecrets(
   service: GitOpsService,
-  options: { readonly environment: string; readonly storeName: string }
+  options: { readonly environment: string }
 ): KubernetesObject[] {
   const prefix = secretPrefix(options.environment, service.name);
   return (service.secrets ?? []).map((secret) => {
@@ -99,7 +97,7 @@ export function buildExternalSecrets(
           },
           spec: {
             refreshInterval: secret.refreshInterval ?? DEFAULT_REFRESH_INTERVAL,
-            secretStoreRef: { kind: 'ClusterSecretStore', name: options.storeName },
+            secretStoreRef: { kind: 'SecretStore', name: secretStoreName(service.name) },
             target: { name: secret.name, creationPolicy: 'Owner' },
             data: secret.data.map((d) => ({
               secretKey: d.secretKey,

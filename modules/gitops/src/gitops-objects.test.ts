@@ -46,7 +46,7 @@ function build(over: Partial<GitOpsObjectsProps> = {}): Built {
     repo: { url: 'https://github.com/acme-platform/platform-infra.git', targetRevision: 'main' },
     autoSync: { prune: true, selfHeal: true },
     services: [payments, checkout],
-    secretStore: { region: 'eu-west-1', serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' } },
+    secretStore: { region: 'eu-west-1' },
     dependsOn: [operator],
     ...over,
   });
@@ -66,15 +66,16 @@ function helmTemplate(valuesYaml: string): unknown[] {
 }
 
 describe('GitOpsObjects', () => {
-  it('GIVEN two services WHEN synthesized THEN the objects are namespaces, project, application set, store, external secrets — in that order', () => {
+  it('GIVEN two services WHEN synthesized THEN the objects are namespaces, the locked default project, the services project, application set, external secrets, then one store per service with secrets', () => {
     const { gitOps } = build();
     expect(gitOps.objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
       'v1 Namespace /payments',
       'v1 Namespace /shop',
+      'argoproj.io/v1alpha1 AppProject argocd/default',
       'argoproj.io/v1alpha1 AppProject argocd/services',
       'argoproj.io/v1alpha1 ApplicationSet argocd/services',
-      'external-secrets.io/v1 ClusterSecretStore /aws-secrets-manager',
       'external-secrets.io/v1 ExternalSecret payments/payments-database',
+      'external-secrets.io/v1 SecretStore payments/payments-secrets-manager',
     ]);
     expect(gitOps.objects[0]!.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
   });
@@ -94,6 +95,13 @@ describe('GitOpsObjects', () => {
     expect(release).not.toHaveProperty('repository');
   });
 
+  it("GIVEN Argo CD's own default project WHEN the release installs THEN it takes ownership of it, and every project, the application set and the namespaces are kept on uninstall", () => {
+    const { gitOps, release } = build();
+    expect(release.take_ownership).toBe(true);
+    const kept = gitOps.objects.filter((o) => o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep').map((o) => `${o.kind} ${o.metadata.name}`);
+    expect(kept).toEqual(['Namespace payments', 'Namespace shop', 'AppProject default', 'AppProject services', 'ApplicationSet services']);
+  });
+
   it('GIVEN the synthesized values WHEN parsed back THEN they hold exactly the built objects', () => {
     const { gitOps, valuesYaml } = build();
     expect(parse(valuesYaml)).toEqual({ objects: gitOps.objects });
@@ -108,9 +116,19 @@ describe('GitOpsObjects', () => {
     expect(() => helmTemplate('objects:\n  - apiVersion: v1\n    kind: Secret\n    metadata:\n      name: leaked\n')).toThrow(/objects\/0/);
   });
 
-  it('GIVEN no services WHEN synthesized THEN only the project, an empty application set and the store are installed', () => {
+  it('GIVEN no services WHEN synthesized THEN only the projects and an empty application set are installed — no store at all', () => {
     const { gitOps } = build({ services: [] });
-    expect(gitOps.objects.map((o) => o.kind)).toEqual(['AppProject', 'ApplicationSet', 'ClusterSecretStore']);
+    expect(gitOps.objects.map((o) => o.kind)).toEqual(['AppProject', 'AppProject', 'ApplicationSet']);
+  });
+
+  it('GIVEN any services WHEN synthesized THEN there is no ClusterSecretStore: no store is shared between namespaces', () => {
+    const { gitOps } = build();
+    expect(gitOps.objects.filter((o) => o.kind === 'ClusterSecretStore')).toEqual([]);
+  });
+
+  it('GIVEN two services sharing a namespace and service account WHEN constructed THEN synth fails naming both', () => {
+    const cart: GitOpsService = { ...checkout, name: 'cart', serviceAccount: 'checkout' };
+    expect(() => build({ services: [checkout, cart] })).toThrow(/services\[1\]\.serviceAccount "shop\/checkout" is also the namespace and service account of "checkout"/);
   });
 
   it('GIVEN the same service twice WHEN constructed THEN synth fails naming it', () => {

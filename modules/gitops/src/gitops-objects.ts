@@ -8,8 +8,8 @@ import {
   type KubernetesObject,
   type PlatformObjectsValues,
 } from '@platform/helm-release-module';
-import { buildServicesApplicationSet, buildServicesProject, LABELS } from './argo-cd';
-import { buildClusterSecretStore, buildExternalSecrets } from './external-secrets';
+import { buildLockedDefaultProject, buildServicesApplicationSet, buildServicesProject, KEEP_ON_UNINSTALL, LABELS } from './argo-cd';
+import { buildExternalSecrets, buildSecretStore } from './external-secrets';
 import { type AutoSync, type GitOpsService } from './types';
 import { describeObject, validated } from './validate';
 
@@ -29,10 +29,10 @@ export interface GitOpsObjectsProps {
   readonly autoSync: AutoSync;
   /** The environment's services. */
   readonly services: readonly GitOpsService[];
-  /** Secrets Manager region and the External Secrets controller's service account (IRSA). */
+  /** Secrets Manager of the environment: each service with secrets gets its own SecretStore there. */
   readonly secretStore: {
+    /** Region of Secrets Manager (the environment's region). */
     readonly region: string;
-    readonly serviceAccount: { readonly name: string; readonly namespace: string };
   };
   /**
    * Namespace Argo CD runs in (its AppProject and ApplicationSet live there).
@@ -49,7 +49,6 @@ export interface GitOpsObjectsProps {
 export const GITOPS_NAMES = {
   project: 'services',
   applicationSet: 'services',
-  secretStore: 'aws-secrets-manager',
   release: 'platform-objects',
   chartPath: 'charts/service',
   argoCdNamespace: 'argocd',
@@ -60,8 +59,11 @@ export const GITOPS_NAMES = {
  * by a Helm release of the local charts/platform-objects chart that depends on the operator releases:
  *
  * - the services' Namespaces (kept on uninstall), so ExternalSecrets can land before Argo CD syncs;
- * - the AppProject and ApplicationSet (one Application per service with an image tag);
- * - the ClusterSecretStore (AWS Secrets Manager, IRSA) and each service's ExternalSecrets.
+ * - Argo CD's `default` AppProject, locked down (no sources, no destinations);
+ * - the AppProject and ApplicationSet (one Application per service with an image tag), kept on
+ *   uninstall, generating Applications whose deletion never cascades (preserveResourcesOnDeletion);
+ * - per service with secrets, its own SecretStore in its namespace (authenticating as the service's own
+ *   IRSA role) and its ExternalSecrets. There is no ClusterSecretStore.
  *
  * Why a Helm release rather than `kubernetes_manifest`: see docs/gitops.md ("Installing custom resources").
  *
@@ -89,11 +91,12 @@ export class GitOpsObjects extends Construct {
               name,
               labels: { [LABELS.partOf]: 'platform', [LABELS.environment]: env },
               // Uninstalling the objects must never delete a namespace with workloads in it.
-              annotations: { 'helm.sh/resource-policy': 'keep' },
+              annotations: { ...KEEP_ON_UNINSTALL },
             },
           })
         )
       ),
+      buildLockedDefaultProject({ argoCdNamespace, environment: env }),
       buildServicesProject({ name: GITOPS_NAMES.project, argoCdNamespace, environment: env, repoUrl: props.repo.url, namespaces }),
       buildServicesApplicationSet({
         name: GITOPS_NAMES.applicationSet,
@@ -104,14 +107,12 @@ export class GitOpsObjects extends Construct {
         autoSync: props.autoSync,
         services: props.services,
       }),
-      buildClusterSecretStore({
-        name: GITOPS_NAMES.secretStore,
-        environment: env,
-        region: props.secretStore.region,
-        serviceAccount: props.secretStore.serviceAccount,
-        namespaces,
-      }),
-      ...props.services.flatMap((svc) => buildExternalSecrets(svc, { environment: env, storeName: GITOPS_NAMES.secretStore })),
+      // Helm installs kinds it does not know in alphabetical order (ExternalSecret before SecretStore);
+      // the list follows it so that the objects read in the order they are applied.
+      ...props.services.flatMap((svc) => buildExternalSecrets(svc, { environment: env })),
+      ...props.services
+        .filter((svc) => (svc.secrets ?? []).length > 0)
+        .map((svc) => buildSecretStore(svc, { environment: env, region: props.secretStore.region })),
     ];
     checkUnique(objects, label);
     this.objects = objects;
@@ -126,17 +127,31 @@ export class GitOpsObjects extends Construct {
       dependsOn: props.dependsOn,
       provider: props.provider,
     });
+    // Argo CD creates the `default` project on start; the release adopts it to lock it down.
+    this.release.release.takeOwnership = true;
   }
 }
 
 function checkServices(services: readonly GitOpsService[], label: string): void {
   const problems: Problem[] = [];
   const seen = new Set<string>();
+  const identities = new Map<string, string>();
   services.forEach((svc, i) => {
     if (seen.has(svc.name)) {
       problems.push({ source: label, field: `services[${i}].name`, value: svc.name, message: 'is used twice — service names must be unique' });
     }
     seen.add(svc.name);
+    // One service account = one IRSA role = one service's secrets; sharing it would share the secrets.
+    const identity = `${svc.namespace}/${svc.serviceAccount ?? svc.name}`;
+    const first = identities.get(identity);
+    if (first !== undefined) {
+      problems.push({
+        source: label,
+        field: `services[${i}].serviceAccount`,
+        value: identity,
+        message: `is also the namespace and service account of "${first}" — give each service its own service account`,
+      });
+    } else identities.set(identity, svc.name);
   });
   if (problems.length > 0) throw new ConfigError(problems, `${label}: ${problems.length} invalid prop${problems.length === 1 ? '' : 's'}`);
 }

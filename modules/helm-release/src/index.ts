@@ -5,3 +5,4 @@ export * from './helm-release';
 export * from './charts/argo-cd';
 export * from './charts/external-secrets';
 export * from './charts/platform-objects';
+export * from './charts/reloader';

@@ -1,1 +1,2 @@
 export * from './service-module';
+export * from './environment-key';

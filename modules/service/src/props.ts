@@ -1,4 +1,4 @@
-import { dnsName, hostedZoneId, kmsKeyArn, kubernetesName, retentionDays, serviceName } from '@platform/config';
+import { awsRegion, dnsName, hostedZoneId, kmsKeyArn, kubernetesName, retentionDays, serviceName } from '@platform/config';
 import { z } from 'zod';
 
 /** Where the service's DNS name points: the environment's ingress load balancer. */
@@ -23,6 +23,16 @@ export interface ServiceModuleProps {
   readonly name: string;
   /** Environment name (e.g. `dev`); part of every physical name. */
   readonly environment: string;
+  /**
+   * Account and region the service runs in: the ARNs of its secrets (`grantSecretsRead`).
+   * @default - none: `grantSecretsRead` throws
+   */
+  readonly aws?: {
+    /** 12-digit account ID. */
+    readonly accountId: string;
+    /** Region code, e.g. `eu-west-1`. */
+    readonly region: string;
+  };
   /** The EKS cluster's OIDC identity, for the workload role's IRSA trust policy. */
   readonly cluster: {
     /** ARN of the cluster's IAM OIDC provider. */
@@ -94,6 +104,7 @@ const oidcIssuer = z
 export const propsSchema = z.strictObject({
   name: serviceName,
   environment: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'is not an environment name — use 2–16 lower-case letters and digits'),
+  aws: z.strictObject({ accountId: z.string().regex(/^\d{12}$/, 'is not an AWS account ID — use the 12-digit ID'), region: awsRegion }).optional(),
   cluster: z.strictObject({
     oidcProviderArn: z
       .string()

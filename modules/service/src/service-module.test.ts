@@ -125,6 +125,86 @@ describe('ServiceModule', () => {
     }
   });
 
+  describe('permission seam', () => {
+    const AWS = { accountId: '444455556666', region: 'eu-central-1' };
+    function policyOf(module: ServiceModule, stack: ReturnType<typeof awsTestStack>) {
+      const json = synthJson(stack);
+      const docs = Object.values(json.data?.aws_iam_policy_document ?? {}) as Array<{ statement: Array<Record<string, unknown>> }>;
+      return { json, doc: docs.find((d) => d.statement.some((st) => st.sid !== 'ServiceAccountWebIdentity')), module };
+    }
+
+    test('GIVEN grantSecretsRead() WHEN synthesized THEN the role may read only <env>/<service>/* in its account and region, through one inline policy', () => {
+      const stack = awsTestStack('grant');
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
+      module.grantSecretsRead();
+      const { json, doc } = policyOf(module, stack);
+      expect(doc!.statement).toEqual([
+        {
+          sid: 'ReadOwnSecrets',
+          effect: 'Allow',
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: ['arn:aws:secretsmanager:eu-central-1:444455556666:secret:envone/payments/*'],
+        },
+      ]);
+      expect(json).toHaveResourceCount('aws_iam_role_policy', 1);
+      expect(json).toHaveResourceDeep('aws_iam_role_policy', { name: 'workload', policy: expect.stringMatching(/^\$\{data\.aws_iam_policy_document\..+\.json\}$/) });
+    });
+
+    test('GIVEN grantSecretsRead with a customer-managed key WHEN synthesized THEN kms:Decrypt on that key is allowed only via Secrets Manager in the region', () => {
+      const stack = awsTestStack('grant-kms');
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
+      const key = 'arn:aws:kms:eu-central-1:444455556666:key/1111-2222';
+      module.grantSecretsRead({ kmsKeyArn: key });
+      const { doc } = policyOf(module, stack);
+      expect(doc!.statement[1]).toEqual({
+        sid: 'DecryptOwnSecrets',
+        effect: 'Allow',
+        actions: ['kms:Decrypt'],
+        resources: [key],
+        condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['secretsmanager.eu-central-1.amazonaws.com'] }],
+      });
+    });
+
+    test('GIVEN addToRolePolicy after a grant WHEN synthesized THEN both statements are in the same document, in order', () => {
+      const stack = awsTestStack('add');
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
+      module.grantSecretsRead();
+      module.addToRolePolicy({ sid: 'ReadQueue', effect: 'Allow', actions: ['sqs:ReceiveMessage'], resources: ['arn:aws:sqs:eu-central-1:444455556666:payments-envone'] });
+      const { json, doc } = policyOf(module, stack);
+      expect(doc!.statement.map((st) => st.sid)).toEqual(['ReadOwnSecrets', 'ReadQueue']);
+      expect(json).toHaveResourceCount('aws_iam_role_policy', 1);
+    });
+
+    test.each<[string, (m: ServiceModule) => void, RegExp]>([
+      ['a statement without sid', (m) => m.addToRolePolicy({ effect: 'Allow', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }), /addToRolePolicy got a statement without a sid/],
+      ['the same sid twice', (m) => { m.grantSecretsRead(); m.grantSecretsRead(); }, /addToRolePolicy "ReadOwnSecrets" is a sid the workload policy already has/],
+    ])('GIVEN %s WHEN added THEN it throws', (_label, act, message) => {
+      const stack = awsTestStack('bad-statement');
+      const module = new ServiceModule(stack, 'payments', props({ environment: 'envone', aws: AWS }));
+      expect(() => act(module)).toThrow(message);
+    });
+
+    test('GIVEN no aws prop WHEN grantSecretsRead is called THEN it throws naming the prop', () => {
+      const stack = awsTestStack('no-aws');
+      const module = new ServiceModule(stack, 'payments', props());
+      expect(() => module.grantSecretsRead()).toThrow(/aws is not set — grantSecretsRead needs the account and region/);
+    });
+
+    test('GIVEN two services sharing a namespace and service account WHEN constructed THEN synth fails naming both', () => {
+      const stack = awsTestStack('shared-sa');
+      new ServiceModule(stack, 'payments', props({ workload: { namespace: 'shop', serviceAccount: 'web' } }));
+      expect(
+        () => new ServiceModule(stack, 'checkout', props({ name: 'checkout', dns: { ...props().dns, hostname: `checkout.${props().dns.zoneName}` }, workload: { namespace: 'shop', serviceAccount: 'web' } })),
+      ).toThrow(/ServiceModule "checkout": shares its service account[\s\S]*workload "shop\/web" is also the namespace and service account of "payments"/);
+    });
+
+    test('GIVEN two services in one namespace with their own service accounts WHEN constructed THEN both are accepted', () => {
+      const stack = awsTestStack('own-sa');
+      new ServiceModule(stack, 'payments', props({ workload: { namespace: 'shop' } }));
+      expect(() => new ServiceModule(stack, 'checkout', props({ name: 'checkout', dns: { ...props().dns, hostname: `checkout.${props().dns.zoneName}` }, workload: { namespace: 'shop' } }))).not.toThrow();
+    });
+  });
+
   describe('validation', () => {
     test.each<[string, Partial<ServiceModuleProps>, RegExp]>([
       ['a bad service name', { name: 'Payments_API' }, /name "Payments_API" is not a service name — use 3–32 lower-case/],

@@ -157,8 +157,8 @@ describe('loadEnvironments', () => {
     ['a null section', devWith((d) => d.set('state', null)), /state null has the wrong type — expected object/],
     ['an unknown tier', devWith((d) => d.set('tier', 'live')), /tier "live" must be "production" or "non-production"/],
     ['production without preventDestroy', prodWith((d) => d.set('preventDestroy', false)), /preventDestroy false must be true in a production environment — set preventDestroy: true, or explain the exception in preventDestroyOptOut/, 'preventDestroy'],
-    ['production without a logs KMS key', prodWith((d) => d.deleteIn(['logs', 'kmsKeyArn'])), /logs has no kmsKeyArn — a production environment encrypts logs with a customer-managed KMS key/],
-    ['production without an image KMS key', prodWith((d) => d.deleteIn(['ecr', 'kmsKeyArn'])), /ecr has no kmsKeyArn — a production environment encrypts images/],
+    ['production without a logs KMS key', prodWith((d) => d.deleteIn(['logs', 'encryption'])), /logs has no kmsKeyArn — a production environment encrypts logs with a customer-managed KMS key/],
+    ['production without an image KMS key', prodWith((d) => d.deleteIn(['ecr', 'encryption'])), /ecr has no kmsKeyArn — a production environment encrypts images/],
     ['a thin preventDestroy opt-out', prodWith((d) => { d.set('preventDestroy', false); d.set('preventDestroyOptOut', 'because'); }), /preventDestroyOptOut "because" must explain the exception in at least 20 characters/],
     ['an opt-out outside production', devWith((d) => d.set('preventDestroyOptOut', 'we tear this environment down nightly')), /preventDestroyOptOut .*only applies to a production environment/],
   ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyIssues } from './rules/keys';
 
 /**
  * The environment schema: what one `envs/<env>.yaml`, merged over `envs/_base.yaml`, must hold.
@@ -22,6 +23,23 @@ const TAG_VALUE = /^[\p{L}\p{N}\s_.:/=+\-@]{1,256}$/u;
 
 export const awsRegion = z.string().regex(AWS_REGION, 'is not an AWS region — use a region code such as "eu-west-1"');
 export const kmsKeyArn = z.string().regex(KMS_KEY_ARN, 'is not a KMS key ARN — use "arn:aws:kms:<region>:<account>:key/<id>"');
+/** The state bucket's backups: replicated into another region (or account), every version locked. */
+export const stateBackupSchema = z.strictObject({
+  /** Region of the backup bucket; must differ from state.region. */
+  region: awsRegion,
+  /** Account of the backup bucket, when backups go to a separate backup account. */
+  accountId: z.string().regex(/^\d{12}$/, 'is not an AWS account ID — use the 12-digit ID in quotes').optional(),
+  /** S3 Object Lock of each backup version. Defaults to COMPLIANCE for 30 days. */
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], { error: 'must be "GOVERNANCE" or "COMPLIANCE"' }),
+      days: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
+    })
+    .optional(),
+});
+
+/** Encryption at rest of logs or images: the service's default, or a customer-managed KMS key. */
+export const keyEncryption = z.enum(['default', 'kms'], { error: 'must be "default" or "kms"' });
 export const dnsName = z
   .string()
   .regex(
@@ -223,6 +241,8 @@ export const environmentSchema = z.strictObject({
       .optional(),
     /** S3 native state locking (Terraform ≥ 1.10, OpenTofu ≥ 1.10). */
     useLockfile: z.boolean(),
+    /** Where the state's backups live: another region (or account), Object Lock (modules/state-backend). */
+    backup: stateBackupSchema,
   }),
   /** Terraform refuses to destroy stateful resources (image repositories, log groups) while this is on. */
   preventDestroy: z.boolean(),
@@ -238,6 +258,8 @@ export const environmentSchema = z.strictObject({
   preventDestroyOptOut: z.string().trim().min(20, 'must explain the exception in at least 20 characters').optional(),
   logs: z.strictObject({
     retentionDays,
+    /** `kms`: a customer-managed key; the environment's own key (created in code) unless kmsKeyArn names one. */
+    encryption: keyEncryption.optional(),
     kmsKeyArn: kmsKeyArn.optional(),
   }),
   ecr: z.strictObject({
@@ -245,8 +267,12 @@ export const environmentSchema = z.strictObject({
     keepTaggedImages: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
     /** Untagged images expire after this many days. */
     untaggedExpiryDays: z.number().int().min(1, 'must be at least 1').max(365, 'must be at most 365'),
+    /** `kms`: a customer-managed key; the environment's own key (created in code) unless kmsKeyArn names one. */
+    encryption: keyEncryption.optional(),
     kmsKeyArn: kmsKeyArn.optional(),
   }),
+  /** Secrets Manager: the customer-managed key the services' secrets are encrypted with, if not the AWS-managed one. */
+  secretsManager: z.strictObject({ kmsKeyArn: kmsKeyArn.optional() }).optional(),
   /** How Argo CD deploys the services: the repository it syncs and whether it syncs on its own. */
   gitops: z.strictObject({
     /** This repository, as Argo CD clones it. */
@@ -264,6 +290,8 @@ export const environmentSchema = z.strictObject({
   platformCharts: z.strictObject({
     argoCd: z.strictObject({ version: chartVersion }),
     externalSecrets: z.strictObject({ version: chartVersion }),
+    /** Stakater Reloader: rolls pods when a Secret they read changes (secret rotation, docs/gitops.md). */
+    reloader: z.strictObject({ version: chartVersion }),
   }),
   services: z.array(serviceSchema),
 });
@@ -288,8 +316,8 @@ export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
     }
     for (const section of ['logs', 'ecr'] as const) {
       const block = env[section] as Record<string, unknown> | undefined;
-      if (block && typeof block === 'object' && !block.kmsKeyArn) {
-        issues.push({ path: [section], message: `has no kmsKeyArn — a production environment encrypts ${section === 'logs' ? 'logs' : 'images'} with a customer-managed KMS key; set ${section}.kmsKeyArn` });
+      if (block && typeof block === 'object' && !block.kmsKeyArn && block.encryption !== 'kms') {
+        issues.push({ path: [section], message: `has no kmsKeyArn — a production environment encrypts ${section === 'logs' ? 'logs' : 'images'} with a customer-managed KMS key; set ${section}.encryption: kms (the environment's own key) or ${section}.kmsKeyArn` });
       }
     }
   } else if (env.preventDestroyOptOut !== undefined) {
@@ -333,6 +361,7 @@ export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
   });
   issues.push(...secretIssues(services, env.tags));
   issues.push(...serviceCollisionIssues(services, env));
+  issues.push(...keyIssues(env));
   return issues;
 }
 

@@ -117,3 +117,38 @@ export function workloadBoundaryPolicyName(env: string): string {
 export function workloadBoundaryPolicyArn(accountId: string, env: string, partition = 'aws'): string {
   return `arn:${partition}:iam::${accountId}:policy/${workloadBoundaryPolicyName(env)}`;
 }
+
+/** Alias of an environment's own KMS key (logs and images), e.g. `alias/platform/<env>`. */
+export function environmentKmsKeyAlias(env: string): string {
+  return `alias/platform/${env}`;
+}
+
+/** ARN pattern of every log group of an environment (`logGroupName`): `…:log-group:/platform/<env>/*`. */
+export function environmentLogGroupsArn(accountId: string, region: string, env: string, partition = 'aws'): string {
+  return `arn:${partition}:logs:${region}:${accountId}:log-group:/platform/${env}/*`;
+}
+
+/** Bucket receiving the S3 server access logs of a state bucket (same region), e.g. `<state bucket>-logs`. */
+export function stateAccessLogBucketName(stateBucket: string): string {
+  return `${stateBucket}-logs`;
+}
+
+/** Bucket receiving the S3 server access logs of a backup bucket (the backup's region), e.g. `<state bucket>-bkplog`. */
+export function stateBackupAccessLogBucketName(stateBucket: string): string {
+  return `${stateBucket}-bkplog`;
+}
+
+/** Alias of the KMS key that encrypts a state bucket's backups, in the backup region, e.g. `alias/terraform-state-backup/<bucket>`. */
+export function stateBackupKmsKeyAlias(stateBucket: string): string {
+  return `alias/terraform-state-backup/${stateBucket.replace(/\./g, '-')}`;
+}
+
+/** IAM role S3 replication assumes to copy a state bucket into its backup: one per state bucket (account and region). */
+export function stateReplicationRoleName(stateRegion: string): string {
+  return `terraform-state-replication-${stateRegion}`;
+}
+
+/** ARN of a state bucket's KMS key alias (`stateKmsKeyAlias`), known without reading any state: what every S3 backend's `kms_key_id` names. */
+export function stateKmsKeyAliasArn(accountId: string, region: string, stateBucket: string, partition = 'aws'): string {
+  return `arn:${partition}:kms:${region}:${accountId}:${stateKmsKeyAlias(stateBucket)}`;
+}

@@ -67,6 +67,7 @@ export function removalNote(manifest: Readonly<Record<string, unknown>>): string
   if (manifest.kind === 'Application' && finalizers.includes('resources-finalizer.argocd.argoproj.io')) {
     return 'Argo CD deletes everything this Application deployed (resources-finalizer)';
   }
+  if (manifest.kind === 'Application') return 'what it deployed keeps running, orphaned (no resources finalizer): delete it deliberately';
   const spec = isRecord(manifest.spec) ? manifest.spec : {};
   const target = isRecord(spec.target) ? spec.target : {};
   if (manifest.kind === 'ExternalSecret' && (target.creationPolicy ?? 'Owner') === 'Owner') {

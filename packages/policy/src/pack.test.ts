@@ -65,6 +65,23 @@ function goodBucket(s: Construct) {
   return bucket;
 }
 
+type KeyStatement = NonNullable<ConstructorParameters<typeof DataAwsIamPolicyDocument>[2]>['statement'];
+const ROOT = { sid: 'AccountAdministersKey', effect: 'Allow', principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::111111111111:root'] }], actions: ['kms:*'], resources: ['*'] };
+const LOGS = { sid: 'Logs', effect: 'Allow', principals: [{ type: 'Service', identifiers: ['logs.eu-west-1.amazonaws.com'] }], actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:GenerateDataKey*'], resources: ['*'] };
+const LOGS_CONTEXT = { test: 'ArnLike', variable: 'kms:EncryptionContext:aws:logs:arn', values: ['arn:aws:logs:eu-west-1:111111111111:log-group:/platform/x/*'] };
+const GRANT = { sid: 'Ecr', effect: 'Allow', principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::111111111111:root'] }], actions: ['kms:CreateGrant'], resources: ['*'] };
+const GRANT_CONDITIONS = [
+  { test: 'Bool', variable: 'kms:GrantIsForAWSResource', values: ['true'] },
+  { test: 'StringEquals', variable: 'kms:ViaService', values: ['ecr.eu-west-1.amazonaws.com'] },
+];
+/** A rotated key with the given key-policy statements, and what uses it. */
+function keyWith(s: Construct, statement: KeyStatement, use: 'logs' | 'images' | 'none' = 'none') {
+  const doc = new DataAwsIamPolicyDocument(s, 'KeyPolicy', { statement });
+  const key = new KmsKey(s, 'Key', { enableKeyRotation: true, policy: doc.json });
+  if (use === 'logs') new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, kmsKeyId: key.arn });
+  if (use === 'images') new EcrRepository(s, 'Repo', { name: 'r', imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: key.arn }] });
+}
+
 /** platform-objects values holding one ApplicationSet with the given automated sync policy. */
 const argoValues = (automated: object | null) =>
   JSON.stringify({ objects: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'services' }, spec: { template: { spec: { syncPolicy: automated ? { automated } : { syncOptions: ['CreateNamespace=true'] } } } } }] });
@@ -154,6 +171,9 @@ describe('policy pack', () => {
       /probe\/Objects/,
       environmentFixture(PRODUCTION, {}, FIRST),
     ],
+    ['KMS-002', (s) => keyWith(s, [ROOT]), (s) => keyWith(s, [{ ...ROOT, actions: ['kms:Describe*'] }]), /probe\/Key/],
+    ['KMS-003', (s) => keyWith(s, [ROOT, { ...LOGS, condition: [LOGS_CONTEXT] }], 'logs'), (s) => keyWith(s, [ROOT, LOGS], 'logs'), /probe\/Key/],
+    ['KMS-004', (s) => keyWith(s, [ROOT, { ...GRANT, condition: GRANT_CONDITIONS }], 'images'), (s) => keyWith(s, [ROOT, { ...GRANT, condition: [GRANT_CONDITIONS[1]!] }], 'images'), /probe\/Key/],
     ['STATE-002', (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, lifecycle: { preventDestroy: true } }), (s) => new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30 }), /probe\/Logs/, environmentFixture(FIRST, { preventDestroy: true })],
   ];
 
@@ -166,6 +186,33 @@ describe('policy pack', () => {
     const found = violations(fail, env, tags).filter((v) => v.rule === rule);
     expect(found.length).toBeGreaterThan(0);
     expect(found[0].path).toMatch(path);
+  });
+
+  describe('KMS-003 and KMS-004 (what a key used by logs and images must allow)', () => {
+    test('GIVEN a key used by a log group whose policy does not mention CloudWatch Logs THEN the key is reported', () => {
+      const found = violations((s) => keyWith(s, [ROOT], 'logs')).filter((v) => v.rule === 'KMS-003');
+      expect(found.map((v) => v.message)).toEqual(['KMS key encrypts 1 log group(s) but its policy does not allow logs.<region>.amazonaws.com']);
+    });
+    test('GIVEN a key with a literal JSON policy (as EnvironmentKey writes it) THEN the rules read it too', () => {
+      const literal = (s: Construct, statement: object[]) => {
+        const key = new KmsKey(s, 'Key', { enableKeyRotation: true, policy: JSON.stringify({ Version: '2012-10-17', Statement: statement }) });
+        new CloudwatchLogGroup(s, 'Logs', { name: 'l', retentionInDays: 30, kmsKeyId: key.arn });
+      };
+      const root = { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'kms:*', Resource: '*' };
+      const logs = { Sid: 'Logs', Effect: 'Allow', Principal: { Service: 'logs.eu-west-1.amazonaws.com' }, Action: ['kms:Encrypt*'], Resource: '*' };
+      const context = { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:111111111111:log-group:/platform/x/*' } };
+      expect(violations((s) => literal(s, [root, { ...logs, Condition: context }])).filter((v) => v.rule.startsWith('KMS-'))).toEqual([]);
+      expect(violations((s) => literal(s, [root, logs])).filter((v) => v.rule === 'KMS-003')).toHaveLength(1);
+      expect(violations((s) => literal(s, [logs])).filter((v) => v.rule === 'KMS-002')).toHaveLength(1);
+    });
+
+    test('GIVEN a key no log group or repository uses THEN neither rule applies', () => {
+      expect(violations((s) => keyWith(s, [ROOT])).filter((v) => v.rule === 'KMS-003' || v.rule === 'KMS-004')).toEqual([]);
+    });
+    test('GIVEN a grant statement without kms:GrantIsForAWSResource THEN the key is reported', () => {
+      const found = violations((s) => keyWith(s, [ROOT, { ...GRANT, condition: [GRANT_CONDITIONS[1]!] }], 'images')).filter((v) => v.rule === 'KMS-004');
+      expect(found).toHaveLength(1);
+    });
   });
 
   describe('STATE-001 (backend)', () => {

@@ -1,5 +1,6 @@
 import { argoSyncRule, chartVersionRule, helmSecretsRule } from './rules/kubernetes';
 import { iamActionRule, iamResourceRule, trustRule } from './rules/iam';
+import { keyAdminRule, keyEcrRule, keyLogsRule } from './rules/keys';
 import { backendRule } from './rules/state';
 import { dynamoRule, ecrEncryptionRule, kmsKeyRule, logEncryptionRule, s3EncryptionRule, s3PublicAccessRule, s3TlsRule } from './rules/storage';
 import { tagsRule } from './rules/tags';
@@ -16,6 +17,9 @@ export const RULES: readonly Rule[] = [
   s3TlsRule,
   dynamoRule,
   kmsKeyRule,
+  keyAdminRule,
+  keyLogsRule,
+  keyEcrRule,
   iamActionRule,
   iamResourceRule,
   trustRule,

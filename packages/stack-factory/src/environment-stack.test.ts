@@ -23,6 +23,7 @@ describe('EnvironmentStack (the stack factory)', () => {
       s3: {
         bucket: env.state.bucket,
         key: `${FIRST}/probe.tfstate`,
+        kms_key_id: `arn:aws:kms:${env.state.region}:${env.aws.accountId}:alias/terraform-state/${env.state.bucket}`,
         region: env.state.region,
         encrypt: true,
         dynamodb_table: 'acme-tfstate-locks',

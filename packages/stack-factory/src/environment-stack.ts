@@ -1,7 +1,7 @@
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { type EnvironmentConfig } from '@platform/config';
-import { deployRoleArn, stackId, stateKey, workloadBoundaryPolicyArn } from '@platform/naming';
+import { deployRoleArn, stackId, stateKey, stateKmsKeyAliasArn, workloadBoundaryPolicyArn } from '@platform/naming';
 import { Aspects, S3Backend, TerraformStack, TerraformVariable, type IAspect, type S3BackendConfig } from 'cdktf';
 import { type Construct, type IConstruct } from 'constructs';
 
@@ -55,6 +55,8 @@ export interface StateLocation {
   readonly lockTable?: string;
   /** S3 native locking (`use_lockfile`). @default false */
   readonly useLockfile?: boolean;
+  /** KMS key (ARN or alias ARN) every state write is encrypted with (`kms_key_id`). @default - SSE-S3 (AES256) */
+  readonly kmsKeyId?: string;
 }
 
 /**
@@ -74,6 +76,7 @@ export function addStateBackend(
     region: location.region,
     encrypt: true,
     ...(location.lockTable ? { dynamodbTable: location.lockTable } : {}),
+    ...(location.kmsKeyId ? { kmsKeyId: location.kmsKeyId } : {}),
     ...backendOverrides,
   });
   if (lockfileOverride ?? location.useLockfile) backend.addOverride('use_lockfile', true);
@@ -161,6 +164,8 @@ export abstract class EnvironmentStack extends TerraformStack {
       region: env.state.region,
       lockTable: env.state.lockTable,
       useLockfile: env.state.useLockfile,
+      // The state bucket's own key (modules/state-backend), so state and its backups are both KMS-encrypted.
+      kmsKeyId: stateKmsKeyAliasArn(env.aws.accountId, env.state.region, env.state.bucket),
     });
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     this.awsProvider = addAwsProvider(this, env);

@@ -32,6 +32,7 @@ describe('state-buckets', () => {
         region: env.state.region,
         stateBucket: env.state.bucket,
         backupBucket: `${env.state.bucket}-backup`,
+        backupRegion: env.state.backup.region,
         ...(env.state.lockTable ? { lockTable: env.state.lockTable } : {}),
         useLockfile: env.state.useLockfile,
         stateKeyPrefix: `${env.name}/`,

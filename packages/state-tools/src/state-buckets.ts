@@ -11,6 +11,8 @@ export interface EnvironmentStateBuckets {
   readonly stateBucket: string;
   /** From `stateBackupBucketName`: what the bootstrap stack's StateBackend creates. */
   readonly backupBucket: string;
+  /** Region of the backup bucket (`state.backup.region`): another region than the state's. */
+  readonly backupRegion: string;
   /** DynamoDB lock table, when the environment uses one. */
   readonly lockTable?: string;
   readonly useLockfile: boolean;
@@ -30,6 +32,7 @@ export function stateBuckets(envs: readonly EnvironmentConfig[]): Record<string,
       region: env.state.region,
       stateBucket: env.state.bucket,
       backupBucket: stateBackupBucketName(env.state.bucket),
+      backupRegion: env.state.backup.region,
       ...(env.state.lockTable ? { lockTable: env.state.lockTable } : {}),
       useLockfile: env.state.useLockfile,
       stateKeyPrefix: `${env.name}/`,

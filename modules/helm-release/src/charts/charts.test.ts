@@ -8,6 +8,7 @@ import { HelmRelease } from '../helm-release';
 import { argoCdChart } from './argo-cd';
 import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, externalSecretsChart } from './external-secrets';
 import { PLATFORM_OBJECTS_CHART_DIR, platformObjectsChart } from './platform-objects';
+import { reloaderChart } from './reloader';
 
 describe('chart definitions', () => {
   it('GIVEN a version WHEN the Argo CD chart is defined THEN it comes from argo-helm at that version with CRDs kept', () => {
@@ -32,6 +33,12 @@ describe('chart definitions', () => {
     const chart = externalSecretsChart('0.20.2');
     expect(chart).toMatchObject({ repository: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '0.20.2' });
     expect(chart.defaults).toEqual({ installCRDs: true, serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT } });
+  });
+
+  it('GIVEN a version WHEN the Reloader chart is defined THEN it comes from stakater-charts at that version, watching every namespace, Secrets only, also on creation', () => {
+    const chart = reloaderChart('2.1.4');
+    expect(chart).toMatchObject({ repository: 'https://stakater.github.io/stakater-charts', chart: 'reloader', version: '2.1.4' });
+    expect(chart.defaults).toEqual({ reloader: { watchGlobally: true, ignoreConfigMaps: true, reloadOnCreate: true } });
   });
 
   it('GIVEN charts/platform-objects WHEN defined THEN it is local, versioned by its Chart.yaml and declares its reference paths', () => {

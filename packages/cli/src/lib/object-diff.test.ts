@@ -58,15 +58,15 @@ describe('offline object diff on real synth pairs', () => {
       `added Application argocd/${name}-${env.name}`,
       `added ExternalSecret ${name}/${name}-db`,
       `added Namespace ${name}`,
+      `added SecretStore ${name}/${name}-secrets-manager`,
       'changed AppProject argocd/services',
-      'changed ClusterSecretStore aws-secrets-manager',
     ]);
     const app = changes.find((c) => c.kind === 'Application')!;
     expect(app.generatedBy).toBe('ApplicationSet argocd/services');
     const project = changes.find((c) => c.kind === 'AppProject')!;
     expect(project.fields).toEqual([{ path: `spec.destinations[namespace=${name}].server`, new: 'https://kubernetes.default.svc' }, { path: `spec.destinations[namespace=${name}].namespace`, new: name }]);
-    const store = changes.find((c) => c.kind === 'ClusterSecretStore')!;
-    expect(store.fields).toEqual([{ path: 'spec.conditions[0].namespaces', new: name }]);
+    // The new service reads its secrets through its own store, as its own service account.
+    expect(changes.find((c) => c.kind === 'SecretStore')!.action).toBe('added');
     // The ApplicationSet's list elements are shown as the Application, not as a change of the set.
     expect(changes.some((c) => c.kind === 'ApplicationSet')).toBe(false);
   });
@@ -106,11 +106,12 @@ describe('offline object diff on real synth pairs', () => {
         `removed Application argocd/${service.name}-${env.name}`,
         ...(service.secrets ?? []).map((s) => `removed ExternalSecret ${namespace}/${s.name}`),
         ...(sharesNamespace ? [] : [`removed Namespace ${namespace}`]),
+        ...((service.secrets ?? []).length > 0 ? [`removed SecretStore ${namespace}/${service.name}-secrets-manager`] : []),
       ].sort((a, b) => a.slice(8).localeCompare(b.slice(8))),
     );
     expect(changes.filter((c) => c.action === 'added')).toEqual([]);
     // What the removal does in the cluster is said, read from the manifests.
-    expect(changes.find((c) => c.kind === 'Application')!.note).toBe('Argo CD deletes everything this Application deployed (resources-finalizer)');
+    expect(changes.find((c) => c.kind === 'Application')!.note).toBe('what it deployed keeps running, orphaned (no resources finalizer): delete it deliberately');
     for (const secret of service.secrets ?? []) {
       expect(changes.find((c) => c.kind === 'ExternalSecret' && c.name === secret.name)!.note).toBe(`its Secret ${secret.name} is deleted too (creationPolicy: Owner)`);
     }

@@ -8,14 +8,14 @@ function attachedTo(ctx: PolicyContext, type: string, bucket: ResourceRef): Reso
 export const ecrEncryptionRule: Rule = {
   id: 'ENC-001',
   rationale: 'Container images can embed configuration and code that must be encrypted at rest, with the KMS key the environment mandates.',
-  fix: 'Set encryption_configuration (ServiceModule does: AES256, or KMS when the environment sets ecr.kmsKeyArn).',
+  fix: 'Set encryption_configuration (ServiceModule does: AES256, or KMS when the environment sets ecr.encryption: kms or ecr.kmsKeyArn).',
   check(ctx) {
     const findings: Finding[] = [];
     for (const r of resources(ctx, 'aws_ecr_repository')) {
       const enc = block(r.body.encryption_configuration);
       if (!enc) findings.push({ path: r.path, message: 'ECR repository has no encryption_configuration' });
-      else if (ctx.env?.ecr.kmsKeyArn && enc.encryption_type !== 'KMS') {
-        findings.push({ path: r.path, message: `ECR repository uses ${String(enc.encryption_type)} but envs/${ctx.env.name}.yaml asks for KMS (ecr.kmsKeyArn)` });
+      else if ((ctx.env?.ecr.kmsKeyArn || ctx.env?.ecr.encryption === 'kms') && enc.encryption_type !== 'KMS') {
+        findings.push({ path: r.path, message: `ECR repository uses ${String(enc.encryption_type)} but envs/${ctx.env.name}.yaml asks for KMS (ecr.encryption / ecr.kmsKeyArn)` });
       }
     }
     return findings;
@@ -25,12 +25,12 @@ export const ecrEncryptionRule: Rule = {
 export const logEncryptionRule: Rule = {
   id: 'ENC-002',
   rationale: 'Where an environment requires customer-managed keys for logs, a log group without one silently breaks that control.',
-  fix: 'Pass the environment logs.kmsKeyArn as kms_key_id (ServiceModule: logs.kmsKeyArn).',
+  fix: "Pass the environment's key as kms_key_id (ServicesStack: the EnvironmentKey, or logs.kmsKeyArn).",
   check(ctx) {
-    if (!ctx.env?.logs.kmsKeyArn) return [];
+    if (!ctx.env?.logs.kmsKeyArn && ctx.env?.logs.encryption !== 'kms') return [];
     return resources(ctx, 'aws_cloudwatch_log_group')
       .filter((r) => !r.body.kms_key_id)
-      .map((r) => ({ path: r.path, message: `log group has no kms_key_id but envs/${ctx.env!.name}.yaml sets logs.kmsKeyArn` }));
+      .map((r) => ({ path: r.path, message: `log group has no kms_key_id but envs/${ctx.env!.name}.yaml asks for KMS (logs.encryption / logs.kmsKeyArn)` }));
   },
 };
 
