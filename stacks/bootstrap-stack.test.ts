@@ -9,7 +9,9 @@ import {
   BootstrapStack,
   bootstrapBackendFromEnvironment,
   bootstrapTargets,
+  environmentKeyUses,
 } from './bootstrap-stack';
+import { ServicesStack } from './services-stack';
 
 const envs = loadEnvironments(path.join(repoRoot, 'envs'), { root: repoRoot });
 const FIRST = firstEnvironment();
@@ -74,6 +76,27 @@ describe('BootstrapStack', () => {
         expect(backend.kms_key_id).toBe(`arn:aws:kms:${backend.region as string}:${envStack.env.aws.accountId}:alias/terraform-state/${backend.bucket as string}`);
         expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/terraform-state/${backend.bucket as string}` });
         expect(owner[0]!.target.environments).toContain(envStack.env.name);
+      }
+    });
+
+    // The contract for the environment keys: every alias a services stack reads, the bootstrap stack of its
+    // bucket creates, in the environment's account and region (or synth would pass and plan would fail).
+    test("THEN every environment key a services stack reads by alias is created by its bucket's bootstrap stack, in its account and region", () => {
+      const services = envStacks.filter((s): s is ServicesStack => s instanceof ServicesStack);
+      expect(services.length).toBe(envs.length);
+      for (const stack of services) {
+        const read = Object.values(synthJson(stack).data?.aws_kms_alias ?? {}).map((a) => a.name as string);
+        const uses = environmentKeyUses(stack.env);
+        expect(read).toEqual(uses.logs || uses.images ? [`alias/platform/${stack.env.name}`] : []);
+        const owner = bootstraps.find((b) => b.target.environments.includes(stack.env.name))!;
+        expect(owner.environmentKeys.has(stack.env.name)).toBe(read.length > 0);
+        if (read.length === 0) continue;
+        const json = synthJson(owner);
+        expect(json).toHaveResourceDeep('aws_kms_alias', { name: read[0] });
+        expect(owner.target.accountId).toBe(stack.env.aws.accountId);
+        const key = Object.entries(json.resource?.aws_kms_key ?? {}).find(([id]) => id.startsWith(`EnvironmentKey_${stack.env.name}_`))![1];
+        const region = key.provider ? (json.provider?.aws ?? []).find((p) => `aws.${p.alias}` === key.provider)!.region : owner.target.region;
+        expect(region).toBe(stack.env.aws.region);
       }
     });
 
@@ -220,6 +243,90 @@ describe('BootstrapStack', () => {
     expect(json).toHaveNoResource('aws_dynamodb_table');
     expect(json.terraform?.backend).toHaveProperty('s3.use_lockfile', true);
     expect(json.terraform?.backend).not.toHaveProperty('s3.dynamodb_table');
+  });
+
+  describe("GIVEN an environment asking for KMS on logs and images without naming a key (the environment's own key)", () => {
+    const env = environmentFixture(PRODUCTION, { preventDestroy: true, logs: { encryption: 'kms', kmsKeyArn: undefined }, ecr: { encryption: 'kms', kmsKeyArn: undefined } });
+    const { stack, json } = bootstrap(env, { backend: 's3' });
+    const docs = json.data?.aws_iam_policy_document ?? {};
+    type Doc = { statement: Array<{ sid: string; actions?: string[]; resources?: string[]; not_resources?: string[]; condition?: Array<{ test: string; variable: string; values: string[] }> }> };
+    const doc = (purpose: string) => Object.entries(docs).find(([id]) => id.startsWith(`CiIdentity_${env.name}_${purpose}_PermissionsDocument`))![1] as Doc;
+    const keyRef = expect.stringMatching(new RegExp(`^\\$\\{aws_kms_key\\.EnvironmentKey_${env.name}_[0-9A-F]{8}\\.arn\\}$`));
+
+    test('WHEN the bootstrap stack is synthesized THEN it creates the key (rotated, protected as the environment asks) and its alias, with the logs and ECR statements', () => {
+      expect(stack.environmentKeys.has(env.name)).toBe(true);
+      expect(json).toHaveResourceDeep('aws_kms_key', { enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+      expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/platform/${env.name}` });
+      const key = Object.entries(json.resource?.aws_kms_key ?? {}).find(([id]) => id.startsWith(`EnvironmentKey_${env.name}_`))![1];
+      expect((JSON.parse(key.policy as string) as { Statement: Array<{ Sid: string }> }).Statement.map((st) => st.Sid)).toEqual([
+        'AccountAdministersKey',
+        'CloudWatchLogsUsesKeyForEnvironmentLogGroups',
+        'EcrCreatesGrantsForRepositories',
+      ]);
+      expect(key).not.toHaveProperty('provider');
+    });
+
+    test.each(['pr-plan', 'plan', 'drift', 'apply'])('WHEN the %s role is read THEN it lists aliases and describes the key only by its alias', (purpose) => {
+      const statements = doc(purpose).statement;
+      expect(statements.find((st) => st.sid === 'KmsListAliases')).toEqual({ sid: 'KmsListAliases', actions: ['kms:ListAliases'], resources: ['*'] });
+      expect(statements.find((st) => st.sid === 'KmsDescribeEnvironmentKeyByAlias')).toEqual({
+        sid: 'KmsDescribeEnvironmentKeyByAlias',
+        actions: ['kms:DescribeKey'],
+        resources: [keyRef],
+        condition: [{ test: 'StringEquals', variable: 'kms:RequestAlias', values: [`alias/platform/${env.name}`] }],
+      });
+    });
+
+    test('WHEN the apply role is read THEN it may let ECR create and retire grants on the key, and nothing else on it', () => {
+      const statements = doc('apply').statement;
+      const via = { test: 'StringEquals', variable: 'kms:ViaService', values: [`ecr.${env.aws.region}.amazonaws.com`] };
+      expect(statements.find((st) => st.sid === 'KmsGrantWorkloadKeysToEcr')).toEqual({
+        sid: 'KmsGrantWorkloadKeysToEcr',
+        actions: ['kms:CreateGrant'],
+        resources: [keyRef],
+        condition: [via, { test: 'Bool', variable: 'kms:GrantIsForAWSResource', values: ['true'] }],
+      });
+      expect(statements.find((st) => st.sid === 'KmsDescribeWorkloadKeysThroughEcr')).toEqual({
+        sid: 'KmsDescribeWorkloadKeysThroughEcr',
+        actions: ['kms:DescribeKey', 'kms:RetireGrant'],
+        resources: [keyRef],
+        condition: [via],
+      });
+    });
+
+    test.each(['pr-plan', 'plan', 'drift', 'apply', 'backup'])('WHEN the %s role is read THEN it holds no key-administration right (create, policy, deletion, alias, tags)', (purpose) => {
+      const kms = doc(purpose).statement.filter((st) => !('effect' in st)).flatMap((st) => st.actions ?? []).filter((a) => a.startsWith('kms:'));
+      expect(kms.filter((a) => !/^kms:(Decrypt|Encrypt|GenerateDataKey|DescribeKey|ListAliases|CreateGrant|RetireGrant)$/.test(a))).toEqual([]);
+      expect(kms.filter((a) => /^kms:(CreateGrant|RetireGrant)$/.test(a)).length > 0).toBe(purpose === 'apply');
+    });
+  });
+
+  test('GIVEN an environment key in a workload region other than the state region WHEN synthesized THEN the key and alias use a provider of that region, with the same role and account', () => {
+    const env = environmentFixture(FIRST, { state: { region: 'eu-central-1', backup: { region: 'eu-north-1' } }, logs: { encryption: 'kms', kmsKeyArn: undefined } });
+    expect(env.aws.region).not.toBe('eu-central-1');
+    const { json } = bootstrap(env, { backend: 's3' });
+    const alias = env.aws.region.replace(/-/g, '_');
+    expect((json.provider?.aws ?? []).find((p) => p.alias === alias)).toMatchObject({
+      region: env.aws.region,
+      allowed_account_ids: [env.aws.accountId],
+      assume_role: [{ role_arn: '${var.aws_role_arn}' }],
+    });
+    expect(json).toHaveResourceDeep('aws_kms_key', { provider: `aws.${alias}` });
+    expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/platform/${env.name}`, provider: `aws.${alias}` });
+  });
+
+  test('GIVEN an environment without KMS on logs and images (or naming external keys) WHEN synthesized THEN no environment key and no KMS alias rights', () => {
+    const key = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-4333-8444-555555555555';
+    for (const env of [
+      environmentFixture(FIRST, { logs: { encryption: undefined, kmsKeyArn: undefined }, ecr: { encryption: undefined, kmsKeyArn: undefined } }),
+      environmentFixture(FIRST, { logs: { encryption: 'kms', kmsKeyArn: key }, ecr: { encryption: 'kms', kmsKeyArn: key } }),
+    ]) {
+      const { stack, json } = bootstrap(env, { backend: 's3' });
+      expect(stack.environmentKeys.size).toBe(0);
+      expect(Object.keys(json.resource?.aws_kms_key ?? {}).filter((id) => id.startsWith('EnvironmentKey'))).toEqual([]);
+      const sids = Object.values(json.data?.aws_iam_policy_document ?? {}).flatMap((d) => (d as { statement: Array<{ sid: string }> }).statement.map((st) => st.sid));
+      expect(sids).not.toContain('KmsDescribeEnvironmentKeyByAlias');
+    }
   });
 
   describe('GIVEN the CI identity baseline (applied once with the state bootstrap)', () => {

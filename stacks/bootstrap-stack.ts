@@ -1,13 +1,36 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ConfigError, type EnvironmentConfig, type Problem } from '@platform/config';
-import { BOOTSTRAP_STACK, bootstrapStateKey, ciRoleArn, type CiRolePurpose, deployRoleArn, roleArn, stackId, stateBackupBucketName, stateKmsKeyAliasArn } from '@platform/naming';
-import { addAwsProvider, addStateBackend, REQUIRED_TERRAFORM_VERSION, requiredTags } from '@platform/stack-factory';
+import {
+  BOOTSTRAP_STACK,
+  bootstrapStateKey,
+  ciRoleArn,
+  type CiRolePurpose,
+  deployRoleArn,
+  environmentKmsKeyAlias,
+  roleArn,
+  stackId,
+  stateBackupBucketName,
+  stateKmsKeyAliasArn,
+} from '@platform/naming';
+import { addAwsProvider, addStateBackend, awsRoleVariable, REQUIRED_TERRAFORM_VERSION, requiredTags } from '@platform/stack-factory';
 import { suppress } from '@platform/policy';
 import { LocalBackend, TerraformStack } from 'cdktf';
-import { type Construct } from 'constructs';
+import { Construct } from 'constructs';
 
 import { StateBackend } from '@platform/state-backend-module';
 import { CiIdentity } from '@platform/ci-identity-module';
+import { EnvironmentKey } from '@platform/service-module';
+
+/**
+ * What the environment's own KMS key must serve: logs and/or images that ask for `encryption: kms`
+ * without naming an external key (`logs.kmsKeyArn`, `ecr.kmsKeyArn`). Both false: no key.
+ */
+export function environmentKeyUses(env: EnvironmentConfig): { readonly logs: boolean; readonly images: boolean } {
+  return {
+    logs: env.logs.encryption === 'kms' && !env.logs.kmsKeyArn,
+    images: env.ecr.encryption === 'kms' && !env.ecr.kmsKeyArn,
+  };
+}
 
 /** Where a bootstrap stack keeps its own state: `local` before its bucket exists, `s3` ever after. */
 export type BootstrapBackend = 'local' | 's3';
@@ -190,6 +213,13 @@ export class BootstrapStack extends TerraformStack {
   public readonly stateBackend: StateBackend;
   /** How CI reaches the account: the GitHub OIDC provider and the CI roles of every environment in the bucket. */
   public readonly ciIdentity: CiIdentity;
+  /**
+   * Each sharing environment's own KMS key for logs and images (`EnvironmentKey`, alias
+   * `alias/platform/<env>`), by environment name: only environments that ask for one. Created here, by an
+   * administrator, so no CI role ever needs `kms:CreateKey` or `kms:PutKeyPolicy`; `<env>-services` reads
+   * it by its alias.
+   */
+  public readonly environmentKeys: ReadonlyMap<string, EnvironmentKey>;
 
   constructor(scope: Construct, target: BootstrapTarget, props: BootstrapStackProps = {}) {
     super(scope, stackId(target.owner.name, BOOTSTRAP_STACK));
@@ -252,6 +282,46 @@ export class BootstrapStack extends TerraformStack {
       },
     });
 
+    // Each environment's own key for logs and images, in the environment's region (construct ids
+    // EnvironmentKey/<env>/{Resource,Alias}). Applied here, with the deploy role, because creating a key and
+    // writing its policy are key-administration rights no CI role holds: a role that may administer keys
+    // tagged with its environment could also rewrite the state key's policy (it carries the same tag).
+    const keys = new Map<string, EnvironmentKey>();
+    const keyScope = new Construct(this, 'EnvironmentKey');
+    const regionProviders = new Map<string, AwsProvider | undefined>([[target.region, this.awsProvider]]);
+    for (const env of target.members) {
+      const uses = environmentKeyUses(env);
+      if (!uses.logs && !uses.images) continue;
+      if (!regionProviders.has(env.aws.region)) {
+        // The environment's workload region differs from the bucket's: the same deploy role, there.
+        regionProviders.set(
+          env.aws.region,
+          this.awsProvider
+            ? new AwsProvider(this, `aws_${env.aws.region.replace(/-/g, '_')}`, {
+                alias: env.aws.region.replace(/-/g, '_'),
+                region: env.aws.region,
+                allowedAccountIds: [target.accountId],
+                assumeRole: [{ roleArn: awsRoleVariable(this, target.owner).stringValue, sessionName: `terraform-${this.node.id}` }],
+                defaultTags: [{ tags: { ...requiredTags(target.owner), Environment: target.environments.join('+') } }],
+              })
+            : undefined,
+        );
+      }
+      const provider = regionProviders.get(env.aws.region);
+      keys.set(
+        env.name,
+        new EnvironmentKey(keyScope, env.name, {
+          environment: env.name,
+          aws: { accountId: env.aws.accountId, region: env.aws.region },
+          logs: uses.logs,
+          images: uses.images,
+          preventDestroy: env.preventDestroy,
+          ...(provider && env.aws.region !== target.region ? { provider } : {}),
+        }),
+      );
+    }
+    this.environmentKeys = keys;
+
     // The CI identity baseline, applied with the state backend by an administrator (never by CI):
     // CI can neither create nor widen its own trust. docs/pr-flow.md "Setting it up".
     this.ciIdentity = new CiIdentity(this, 'CiIdentity', {
@@ -264,6 +334,10 @@ export class BootstrapStack extends TerraformStack {
         useLockfile: target.useLockfile,
         backupBucketName: target.backupBucket,
         ...(this.stateBackend.kmsKeyArn ? { kmsKeyArn: this.stateBackend.kmsKeyArn } : {}),
+        // The daily copy writes the backup bucket only within the account (a backup account's bucket and
+        // key policies name only the replication role): no backup-key rights to a role that cannot use them.
+        ...(this.stateBackend.backupKmsKeyArn && !target.backup.accountId ? { backupKmsKeyArn: this.stateBackend.backupKmsKeyArn } : {}),
+        backupRegion: target.backup.region,
       },
       environments: target.members.map((env) => ({
         name: env.name,
@@ -272,6 +346,7 @@ export class BootstrapStack extends TerraformStack {
         dns: { zoneId: env.dns.zoneId, zoneName: env.dns.zoneName },
         clusterName: env.cluster.name,
         workloadKmsKeyArns: [env.logs.kmsKeyArn, env.ecr.kmsKeyArn].filter((k): k is string => !!k),
+        ...(keys.has(env.name) ? { environmentKey: { arn: keys.get(env.name)!.keyArn, alias: environmentKmsKeyAlias(env.name) } } : {}),
       })),
     });
   }

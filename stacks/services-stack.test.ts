@@ -75,13 +75,15 @@ describe('ServicesStack', () => {
     expect(() => new ServicesStack(new App(), { ...env, services: [...env.services, twin] })).toThrow(/workload ".+" is also the namespace and service account of/);
   });
 
-  test.each(envs.map((e) => [e.name, e] as const))("GIVEN envs/%s.yaml WHEN synthesized THEN logs and images use the environment's own key exactly when it asks for KMS without naming a key", (_name, env) => {
+  test.each(envs.map((e) => [e.name, e] as const))("GIVEN envs/%s.yaml WHEN synthesized THEN logs and images use the environment's own key (read by alias, never created here) exactly when it asks for KMS without naming a key", (_name, env) => {
     const json = synthJson(new ServicesStack(new App(), env));
     const ownLogs = env.logs.encryption === 'kms' && !env.logs.kmsKeyArn;
     const ownImages = env.ecr.encryption === 'kms' && !env.ecr.kmsKeyArn;
-    const keys = Object.keys(json.resource?.aws_kms_key ?? {});
-    expect(keys).toHaveLength(ownLogs || ownImages ? 1 : 0);
-    const ref = keys[0] ? `\${aws_kms_key.${keys[0]}.arn}` : undefined;
+    expect(json).toHaveResourceCount('aws_kms_key', 0);
+    expect(json).toHaveResourceCount('aws_kms_alias', 0);
+    const aliases = json.data?.aws_kms_alias ?? {};
+    expect(Object.values(aliases)).toEqual(ownLogs || ownImages ? [{ name: `alias/platform/${env.name}` }] : []);
+    const ref = ownLogs || ownImages ? '${data.aws_kms_alias.EnvironmentKey.target_key_arn}' : undefined;
     for (const group of Object.values(json.resource?.aws_cloudwatch_log_group ?? {})) {
       expect(group.kms_key_id).toBe(ownLogs ? ref : env.logs.kmsKeyArn);
     }
@@ -91,17 +93,24 @@ describe('ServicesStack', () => {
     }
   });
 
-  test("GIVEN an environment asking for KMS on logs and images WHEN synthesized THEN one key is created, protected like its log groups, with statements for both", () => {
+  test("GIVEN an environment asking for KMS on logs and images WHEN synthesized THEN the stack reads the key's ARN through its alias (the bootstrap creates it) and uses the key ARN, not the alias ARN", () => {
     const base = envs[0]!;
     const env = { ...base, preventDestroy: true, logs: { ...base.logs, encryption: 'kms' as const, kmsKeyArn: undefined }, ecr: { ...base.ecr, encryption: 'kms' as const, kmsKeyArn: undefined } };
     const stack = new ServicesStack(new App(), env);
     const json = synthJson(stack);
-    expect(json).toHaveResourceCount('aws_kms_key', 1);
-    expect(json).toHaveResourceDeep('aws_kms_key', { enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
-    expect(json).toHaveResourceDeep('aws_kms_alias', { name: `alias/platform/${env.name}` });
-    const policy = JSON.parse(Object.values(json.resource?.aws_kms_key ?? {})[0]!.policy as string) as { Statement: Array<{ Sid: string }> };
-    expect(policy.Statement.map((st) => st.Sid)).toEqual(['AccountAdministersKey', 'CloudWatchLogsUsesKeyForEnvironmentLogGroups', 'EcrCreatesGrantsForRepositories']);
+    expect(json).toHaveResourceCount('aws_kms_key', 0);
+    expect(json).toHaveDataSourceDeep('aws_kms_alias', { name: `alias/platform/${env.name}` });
     expect(stack.environmentKeyArn).toMatch(/\$\{TfToken/);
+    for (const group of Object.values(json.resource?.aws_cloudwatch_log_group ?? {})) expect(group.kms_key_id).toBe('${data.aws_kms_alias.EnvironmentKey.target_key_arn}');
+  });
+
+  test('GIVEN an environment naming external keys WHEN synthesized THEN no alias is read', () => {
+    const base = envs[0]!;
+    const key = `arn:aws:kms:${base.aws.region}:${base.aws.accountId}:key/11111111-2222-4333-8444-555555555555`;
+    const env = { ...base, logs: { ...base.logs, encryption: 'kms' as const, kmsKeyArn: key }, ecr: { ...base.ecr, encryption: 'kms' as const, kmsKeyArn: key } };
+    const stack = new ServicesStack(new App(), env);
+    expect(synthJson(stack).data?.aws_kms_alias).toBeUndefined();
+    expect(stack.environmentKeyArn).toBeUndefined();
   });
 
   test('GIVEN a per-service retention WHEN synthesized THEN it overrides the environment default', () => {

@@ -1,7 +1,9 @@
+import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
 import { type EnvironmentConfig } from '@platform/config';
-import { EnvironmentKey, ServiceModule } from '@platform/service-module';
+import { ServiceModule } from '@platform/service-module';
 import { EnvironmentStack } from '@platform/stack-factory';
-import { oidcProviderArn } from '@platform/naming';
+import { environmentKmsKeyAlias, oidcProviderArn } from '@platform/naming';
+import { environmentKeyUses } from './bootstrap-stack';
 import { type Construct } from 'constructs';
 
 /** Stack name within an environment; the stack id is `<env>-services`, its state `<env>/services.tfstate`. */
@@ -19,27 +21,25 @@ export interface ServiceOutputs {
 export class ServicesStack extends EnvironmentStack {
   /** The services of this environment, by name. */
   public readonly services: ReadonlyMap<string, ServiceOutputs>;
-  /** ARN of the environment's own KMS key for logs and images, when the environment file asks for one. */
+  /**
+   * ARN of the environment's own KMS key for logs and images, when the environment file asks for one:
+   * read by its alias (`alias/platform/<env>`) from the key `<env>-bootstrap` creates.
+   */
   public readonly environmentKeyArn?: string;
 
   constructor(scope: Construct, env: EnvironmentConfig) {
     super(scope, env, SERVICES_STACK);
     const services = new Map<string, ServiceOutputs>();
-    // The environment's own key, when logs or images ask for KMS without naming an external key.
-    const ownKeyFor = { logs: env.logs.encryption === 'kms' && !env.logs.kmsKeyArn, images: env.ecr.encryption === 'kms' && !env.ecr.kmsKeyArn };
-    const key =
-      ownKeyFor.logs || ownKeyFor.images
-        ? new EnvironmentKey(this, 'EnvironmentKey', {
-            environment: env.name,
-            aws: { accountId: env.aws.accountId, region: env.aws.region },
-            logs: ownKeyFor.logs,
-            images: ownKeyFor.images,
-            preventDestroy: env.preventDestroy,
-          })
-        : undefined;
-    this.environmentKeyArn = key?.keyArn;
-    const logsKey = env.logs.kmsKeyArn ?? (ownKeyFor.logs ? key!.keyArn : undefined);
-    const imagesKey = env.ecr.kmsKeyArn ?? (ownKeyFor.images ? key!.keyArn : undefined);
+    // The environment's own key, when logs or images ask for KMS without naming an external key. The
+    // administrator-applied `<env>-bootstrap` creates it (BootstrapStack.environmentKeys); this stack only reads
+    // it by alias (kms:ListAliases + kms:DescribeKey by alias name: the CI roles hold exactly that). The
+    // key ARN, not the alias ARN, goes into the log groups (CloudWatch Logs requires a key ARN) and the
+    // repositories (ECR resolves an alias but stores the key ARN, so an alias would replace them every plan).
+    const ownKeyFor = environmentKeyUses(env);
+    const key = ownKeyFor.logs || ownKeyFor.images ? new DataAwsKmsAlias(this, 'EnvironmentKey', { name: environmentKmsKeyAlias(env.name) }) : undefined;
+    this.environmentKeyArn = key?.targetKeyArn;
+    const logsKey = env.logs.kmsKeyArn ?? (ownKeyFor.logs ? key!.targetKeyArn : undefined);
+    const imagesKey = env.ecr.kmsKeyArn ?? (ownKeyFor.images ? key!.targetKeyArn : undefined);
     for (const svc of env.services) {
       const module = new ServiceModule(this, svc.name, {
         name: svc.name,

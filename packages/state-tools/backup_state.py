@@ -15,6 +15,10 @@ Design
     and, when the stack locks with DynamoDB, stores the new MD5 digest the S3 backend checks on
     read (without that, every tofu run would fail with "state data in S3 does not have the expected
     content").
+  * With --env, only that environment's keys (`<env>/`): the CI backup role of an environment may read
+    and write nothing else (modules/ci-identity `backupStatements`). `bootstrap.tfstate` belongs to the
+    administrator; S3 replication backs it up (and every version of every state) into the backup region.
+    This copy is the verified second path, and seeds keys written before replication was configured.
   * Uploads ask for each bucket's default encryption explicitly (the bucket policy denies uploads
     without an encryption header).
 
@@ -65,6 +69,8 @@ class Buckets:
     lock_table: Optional[str]
     # The backup bucket lives in another region (modules/state-backend); the state bucket's when unnamed.
     backup_region: Optional[str] = None
+    # With --env, only that environment's state (`<env>/`): what its backup role may read and write.
+    prefix: str = ""
 
     @property
     def backups_in(self) -> str:
@@ -78,7 +84,7 @@ def resolve_buckets(args: argparse.Namespace) -> Buckets:
     if args.state_bucket:
         if not args.region:
             raise Failure("--state-bucket needs --region")
-        return Buckets(args.state_bucket, args.backup_bucket or f"{args.state_bucket}-backup", args.region, args.lock_table, args.backup_region)
+        return Buckets(args.state_bucket, args.backup_bucket or f"{args.state_bucket}-backup", args.region, args.lock_table, args.backup_region, args.prefix or "")
     if not args.env:
         raise Failure("name the environment (--env dev) or the buckets (--state-bucket NAME --region REGION)")
     if args.buckets_json:
@@ -94,6 +100,7 @@ def resolve_buckets(args: argparse.Namespace) -> Buckets:
         args.region or entry["region"],
         args.lock_table if args.lock_table is not None else entry.get("lockTable"),
         args.backup_region or entry.get("backupRegion"),
+        args.prefix if args.prefix is not None else entry.get("stateKeyPrefix", f"{args.env}/"),
     )
 
 
@@ -141,9 +148,10 @@ def encryption_args(s3, bucket: str) -> dict[str, str]:
     return {"ServerSideEncryption": "AES256"}
 
 
-def state_keys(s3, bucket: str) -> list[str]:
+def state_keys(s3, bucket: str, prefix: str = "") -> list[str]:
+    """Every `*.tfstate` key under prefix. The backup role may list only `<env>/` (an `s3:prefix` condition)."""
     keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys.extend(o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(STATE_SUFFIX))
     return sorted(keys)
 
@@ -177,10 +185,13 @@ def backup(b: Buckets, endpoint_url: Optional[str]) -> dict[str, Any]:
     sse = encryption_args(s3b, b.backup_bucket)
     now = iso(dt.datetime.now(dt.timezone.utc))
     copied, unchanged = [], []
-    for key in state_keys(s3, b.state_bucket):
+    # Which copies exist, from a listing of the prefix: a HEAD of a missing key answers 403, not 404, to a
+    # role whose ListBucket is limited to a prefix, so only existing keys are read.
+    existing = set(state_keys(s3b, b.backup_bucket, b.prefix))
+    for key in state_keys(s3, b.state_bucket, b.prefix):
         source = s3.head_object(Bucket=b.state_bucket, Key=key)
         version = source.get("VersionId") or "null"
-        previous = head_or_none(s3b, b.backup_bucket, key)
+        previous = s3b.head_object(Bucket=b.backup_bucket, Key=key) if key in existing else None
         if previous and previous.get("Metadata", {}).get("source-version-id") == version:
             unchanged.append(key)
             continue
@@ -217,7 +228,7 @@ def backup_versions(s3, bucket: str, key: str) -> list[dict[str, Any]]:
 
 def list_backups(b: Buckets, endpoint_url: Optional[str], key: Optional[str]) -> dict[str, Any]:
     s3, _ = clients(b.backups_in, endpoint_url)
-    keys = [key] if key else state_keys(s3, b.backup_bucket)
+    keys = [key] if key else state_keys(s3, b.backup_bucket, b.prefix)
     out = []
     for k in keys:
         for v in backup_versions(s3, b.backup_bucket, k):
@@ -311,6 +322,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--backup-bucket", help="backup bucket (default: <state bucket>-backup)")
     common.add_argument("--lock-table", help="DynamoDB lock table (default: the environment's)")
     common.add_argument("--region", help="region of the state bucket (default: the environment's)")
+    common.add_argument("--prefix", help='state keys to back up or list (default with --env: "<env>/", the environment\'s own; else every key)')
     common.add_argument("--backup-region", help="region of the backup bucket (default: the environment's state.backup.region, else --region)")
     common.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"), help="S3/DynamoDB endpoint (tests); default $AWS_ENDPOINT_URL")
     sub = p.add_subparsers(dest="command", required=True)

@@ -10,6 +10,8 @@ import { type CiEnvironmentProps, type CiIdentityProps } from './props';
 const REPO = 'example-org/example-repo';
 const ACCOUNT = '123456789012';
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-4333-8444-555555555555';
+const BACKUP_KEY = 'arn:aws:kms:eu-central-1:123456789012:key/66666666-7777-4888-9999-000000000000';
+const OWN_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const env = (name: string, extra: Partial<CiEnvironmentProps> = {}): CiEnvironmentProps => ({
   name,
   accountId: ACCOUNT,
@@ -25,11 +27,13 @@ const STATE = {
   useLockfile: true,
   backupBucketName: 'example-tfstate-backup',
   kmsKeyArn: KEY,
+  backupKmsKeyArn: BACKUP_KEY,
+  backupRegion: 'eu-central-1',
 } as const;
 const props = (over: Partial<CiIdentityProps> = {}): CiIdentityProps => ({
   repository: REPO,
   state: STATE,
-  environments: [env('alphaenv'), env('betaenv', { workloadKmsKeyArns: [KEY] })],
+  environments: [env('alphaenv'), env('betaenv', { workloadKmsKeyArns: [KEY], environmentKey: { arn: OWN_KEY, alias: 'alias/platform/betaenv' } })],
   ...over,
 });
 
@@ -196,12 +200,21 @@ describe('CiIdentity', () => {
         Action: ['route53:ChangeResourceRecordSets'],
         Condition: { 'ForAnyValue:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_*', '*._*'] } },
       });
-      expect(sid(role, 'KmsGrantWorkloadKeysToEcr')).toMatchObject({
+      // The external key the environment file names and the environment's own key, both only through ECR.
+      expect(sid(role, 'KmsGrantWorkloadKeysToEcr')).toEqual({
+        Sid: 'KmsGrantWorkloadKeysToEcr',
+        Effect: 'Allow',
         Action: ['kms:CreateGrant'],
-        Resource: [KEY],
+        Resource: [KEY, OWN_KEY],
         Condition: { StringEquals: { 'kms:ViaService': ['ecr.eu-west-1.amazonaws.com'] }, Bool: { 'kms:GrantIsForAWSResource': ['true'] } },
       });
-      expect(sid(role, 'KmsDescribeWorkloadKeysThroughEcr')).toMatchObject({ Action: ['kms:DescribeKey', 'kms:RetireGrant'], Resource: [KEY] });
+      expect(sid(role, 'KmsDescribeWorkloadKeysThroughEcr')).toEqual({
+        Sid: 'KmsDescribeWorkloadKeysThroughEcr',
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey', 'kms:RetireGrant'],
+        Resource: [KEY, OWN_KEY],
+        Condition: { StringEquals: { 'kms:ViaService': ['ecr.eu-west-1.amazonaws.com'] } },
+      });
       expect(sid(roles.get('platform-ci-alphaenv-apply')!, 'KmsGrantWorkloadKeysToEcr')).toBeUndefined();
     });
 
@@ -212,11 +225,91 @@ describe('CiIdentity', () => {
     });
   });
 
-  test('GIVEN the backup role THEN it reads state objects and writes only the backup bucket', () => {
+  describe('GIVEN the backup role', () => {
     const role = roles.get('platform-ci-alphaenv-backup')!;
-    const writes = allowed(role).filter((s) => (s.Action ?? []).some((a) => /^s3:Put/.test(a)));
-    expect(writes).toEqual([expect.objectContaining({ Sid: 'BackupWriteAndVerifyCopies', Resource: ['arn:aws:s3:::example-tfstate-backup/*.tfstate'] })]);
-    expect(allowed(role).flatMap((s) => s.Action ?? []).filter((a) => /^(dynamodb|iam|ecr|logs|route53|eks|sts):/.test(a))).toEqual([]);
+
+    test('THEN it lists and reads only its own environment\'s state objects (no bootstrap.tfstate, no other environment)', () => {
+      expect(sid(role, 'StateListOwnPrefix')).toEqual({
+        Sid: 'StateListOwnPrefix',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: ['arn:aws:s3:::example-tfstate'],
+        Condition: { StringLike: { 's3:prefix': ['alphaenv/*'] } },
+      });
+      expect(sid(role, 'StateReadOwnStateObjects')).toEqual({
+        Sid: 'StateReadOwnStateObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: ['arn:aws:s3:::example-tfstate/alphaenv/*.tfstate'],
+      });
+      const stateResources = allowed(role).flatMap((s) => s.Resource ?? []).filter((r) => r.startsWith('arn:aws:s3:::example-tfstate/'));
+      expect(stateResources).toEqual(['arn:aws:s3:::example-tfstate/alphaenv/*.tfstate']);
+    });
+
+    test('THEN it writes and reads back copies only under its own prefix of the backup bucket, and never deletes', () => {
+      expect(sid(role, 'BackupListOwnPrefix')).toEqual({
+        Sid: 'BackupListOwnPrefix',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
+        Resource: ['arn:aws:s3:::example-tfstate-backup'],
+        Condition: { StringLike: { 's3:prefix': ['alphaenv/*'] } },
+      });
+      expect(sid(role, 'BackupReadEncryptionConfiguration')).toMatchObject({ Action: ['s3:GetEncryptionConfiguration'], Resource: ['arn:aws:s3:::example-tfstate-backup'] });
+      const writes = allowed(role).filter((s) => (s.Action ?? []).some((a) => /^s3:(Put|Delete)/.test(a)));
+      expect(writes).toEqual([
+        {
+          Sid: 'BackupWriteAndVerifyOwnCopies',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+          Resource: ['arn:aws:s3:::example-tfstate-backup/alphaenv/*.tfstate'],
+        },
+      ]);
+      expect(allowed(role).flatMap((s) => s.Action ?? []).filter((a) => /^(dynamodb|iam|ecr|logs|route53|eks|sts):|Delete/.test(a))).toEqual([]);
+    });
+
+    test('THEN it decrypts state through S3 in the state region, and encrypts and reads copies with the backup key through S3 in the backup region only', () => {
+      expect(sid(role, 'StateKeyDecryptThroughS3')).toEqual({
+        Sid: 'StateKeyDecryptThroughS3',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [KEY],
+        Condition: { StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com'] } },
+      });
+      expect(sid(role, 'BackupKeyThroughS3InBackupRegion')).toEqual({
+        Sid: 'BackupKeyThroughS3InBackupRegion',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: [BACKUP_KEY],
+        Condition: { StringEquals: { 'kms:ViaService': ['s3.eu-central-1.amazonaws.com'] } },
+      });
+      expect(sid(role, 'DenyDecryptOutsideStateKey')).toMatchObject({ Effect: 'Deny', NotResource: [KEY, BACKUP_KEY] });
+      // Every other role still decrypts with the state key only.
+      expect(sid(roles.get('platform-ci-alphaenv-apply')!, 'DenyDecryptOutsideStateKey')).toMatchObject({ NotResource: [KEY] });
+    });
+  });
+
+  describe("GIVEN an environment with its own KMS key (created by the bootstrap)", () => {
+    test.each(['pr-plan', 'plan', 'drift', 'apply'] as const)('THEN its %s role lists aliases and describes the key only when the request names its alias', (purpose) => {
+      const role = roles.get(`platform-ci-betaenv-${purpose}`)!;
+      expect(sid(role, 'KmsListAliases')).toEqual({ Sid: 'KmsListAliases', Effect: 'Allow', Action: ['kms:ListAliases'], Resource: ['*'] });
+      expect(sid(role, 'KmsDescribeEnvironmentKeyByAlias')).toEqual({
+        Sid: 'KmsDescribeEnvironmentKeyByAlias',
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey'],
+        Resource: [OWN_KEY],
+        Condition: { StringEquals: { 'kms:RequestAlias': ['alias/platform/betaenv'] } },
+      });
+      expect(sid(roles.get(`platform-ci-alphaenv-${purpose}`)!, 'KmsDescribeEnvironmentKeyByAlias')).toBeUndefined();
+      expect(sid(roles.get(`platform-ci-alphaenv-${purpose}`)!, 'KmsListAliases')).toBeUndefined();
+    });
+
+    test('THEN no CI role holds a key-administration action, on any key', () => {
+      for (const role of roles.values()) {
+        const kms = allowed(role).flatMap((s) => s.Action ?? []).filter((a) => a.startsWith('kms:'));
+        expect({ role: role.name, admin: kms.filter((a) => !/^kms:(Decrypt|Encrypt|GenerateDataKey|DescribeKey|ListAliases|CreateGrant|RetireGrant)$/.test(a)) }).toEqual({ role: role.name, admin: [] });
+      }
+      expect(sid(roles.get('platform-ci-betaenv-backup')!, 'KmsDescribeEnvironmentKeyByAlias')).toBeUndefined();
+    });
   });
 
   test('GIVEN the drift role THEN it reads like the plan role and writes nothing but its locks', () => {

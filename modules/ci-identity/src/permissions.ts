@@ -23,6 +23,10 @@ import { type CiEnvironmentProps, type CiStateProps } from './props';
  * - `route53:GetChange` has no zone in its ARN (`change/*`); it returns only a change's status.
  * - Route53 record changes are limited by condition to the zone's names and to the A/AAAA/CNAME types.
  * - The state bucket's `ListBucket` is limited by the `s3:prefix` condition to `<env>/`.
+ * - `kms:ListAliases` is authorized on `*` only (AWS lists aliases account-wide); it returns alias names and
+ *   key IDs, never key material. The `aws_kms_alias` data source lists aliases before it describes the key.
+ * - The environment's own KMS key is described only by its alias (`kms:RequestAlias`); no CI role may
+ *   create a key, write a key policy or schedule a deletion (the bootstrap, applied by an administrator, does).
  */
 
 /** GitHub's OIDC issuer host: the prefix of the `sub`/`aud` condition keys. */
@@ -64,6 +68,10 @@ export interface ScopeArns {
   readonly zone: string;
   readonly cluster: string;
   readonly workloadKeys: readonly string[];
+  /** The environment's own key (created by the bootstrap) and its alias name, when it has one. */
+  readonly environmentKey?: { readonly arn: string; readonly alias: string };
+  readonly backupKey?: string;
+  readonly backupRegion: string;
   readonly stateRegion: string;
   readonly region: string;
   readonly zoneName: string;
@@ -93,6 +101,9 @@ export function scopeArns(env: CiEnvironmentProps, state: CiStateProps, partitio
     changes: `arn:${partition}:route53:::change/*`,
     cluster: `arn:${partition}:eks:${region}:${account}:cluster/${env.clusterName}`,
     workloadKeys: [...new Set(env.workloadKmsKeyArns ?? [])].sort(),
+    ...(env.environmentKey ? { environmentKey: { arn: env.environmentKey.arn, alias: env.environmentKey.alias } } : {}),
+    ...(state.backupKmsKeyArn ? { backupKey: state.backupKmsKeyArn } : {}),
+    backupRegion: state.backupRegion ?? state.region,
     stateRegion: state.region,
     region,
     zoneName: env.dns.zoneName,
@@ -213,6 +224,24 @@ function awsRead(s: ScopeArns): Statement[] {
   ];
 }
 
+/**
+ * Find the environment's own key the way `<env>-services`' `aws_kms_alias` data source does: list the
+ * aliases (authorized on `*` only), then describe the key by its alias name — `kms:RequestAlias` limits
+ * `DescribeKey` to requests naming exactly `alias/platform/<env>`. Nothing else on any key.
+ */
+function environmentKeyRead(s: ScopeArns): Statement[] {
+  if (!s.environmentKey) return [];
+  return [
+    { sid: 'KmsListAliases', actions: ['kms:ListAliases'], resources: ['*'] },
+    {
+      sid: 'KmsDescribeEnvironmentKeyByAlias',
+      actions: ['kms:DescribeKey'],
+      resources: [s.environmentKey.arn],
+      condition: [{ test: 'StringEquals', variable: 'kms:RequestAlias', values: [s.environmentKey.alias] }],
+    },
+  ];
+}
+
 /** What the cluster stacks read from AWS (the cluster's endpoint and CA for the Helm/Kubernetes providers). */
 function clusterRead(s: ScopeArns): Statement[] {
   return [{ sid: 'EksDescribeOwnCluster', actions: ['eks:DescribeCluster'], resources: [s.cluster] }];
@@ -222,7 +251,8 @@ function clusterRead(s: ScopeArns): Statement[] {
  * Explicit denies for every role a pull request or a read-only job holds: secret material and any role
  * chaining stay out of reach even if a wider policy is attached to the role later.
  */
-function denySecretsAndChaining(s: ScopeArns): Statement[] {
+function denySecretsAndChaining(s: ScopeArns, opts: { readonly decryptAlso?: readonly string[] } = {}): Statement[] {
+  const decryptable = [...(s.stateKey ? [s.stateKey] : []), ...(opts.decryptAlso ?? [])];
   return [
     {
       sid: 'DenySecretValues',
@@ -240,8 +270,8 @@ function denySecretsAndChaining(s: ScopeArns): Statement[] {
       sid: 'DenyDecryptOutsideStateKey',
       effect: 'Deny',
       actions: ['kms:Decrypt', 'kms:ReEncryptFrom'],
-      // Outside the state key; with no state key (AES256 buckets), any key.
-      ...(s.stateKey ? { notResources: [s.stateKey] } : { resources: ['*'] }),
+      // Outside the state key (and, for the backup role, the backup key); with neither (AES256 buckets), any key.
+      ...(decryptable.length > 0 ? { notResources: decryptable } : { resources: ['*'] }),
     },
     {
       sid: 'DenyRoleChaining',
@@ -351,12 +381,14 @@ function awsManage(s: ScopeArns): Statement[] {
       ],
       resources: [s.ciRoles],
     },
-    ...(s.workloadKeys.length > 0
+    // ECR uses a customer-managed key through grants it creates with the caller's rights: the external
+    // keys the environment file names, and the environment's own key (created by the bootstrap).
+    ...(grantable(s).length > 0
       ? [
           {
             sid: 'KmsGrantWorkloadKeysToEcr',
             actions: ['kms:CreateGrant'],
-            resources: [...s.workloadKeys],
+            resources: grantable(s),
             condition: [
               { test: 'StringEquals', variable: 'kms:ViaService', values: [`ecr.${s.region}.amazonaws.com`] },
               { test: 'Bool', variable: 'kms:GrantIsForAWSResource', values: ['true'] },
@@ -365,7 +397,7 @@ function awsManage(s: ScopeArns): Statement[] {
           {
             sid: 'KmsDescribeWorkloadKeysThroughEcr',
             actions: ['kms:DescribeKey', 'kms:RetireGrant'],
-            resources: [...s.workloadKeys],
+            resources: grantable(s),
             condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`ecr.${s.region}.amazonaws.com`] }],
           },
         ]
@@ -373,55 +405,75 @@ function awsManage(s: ScopeArns): Statement[] {
   ];
 }
 
+/** Keys ECR may be granted on by the apply role: the external workload keys and the environment's own key. */
+function grantable(s: ScopeArns): string[] {
+  return [...s.workloadKeys, ...(s.environmentKey ? [s.environmentKey.arn] : [])];
+}
+
 /**
  * The permission statements of one CI role:
  * - `pr-plan`: read its state and what the AWS-only stacks refresh; write only its own locks; denies on secrets and chaining;
  * - `plan` / `drift`: the same, plus describing the cluster (their plans include the cluster stacks);
  * - `apply`: read and write its state; manage what the stacks create, by name; roles only within the boundary;
- * - `backup`: read every state object of its bucket, write the backup bucket.
+ * - every role but `backup`: list KMS aliases and describe the environment's own key by its alias (when it has one);
+ * - `backup`: read its environment's state objects, write and read back copies under its prefix of the backup bucket.
  */
 export function permissionStatements(env: CiEnvironmentProps, state: CiStateProps, purpose: CiRolePurpose): Statement[] {
   const s = scopeArns(env, state);
   const useLockfile = state.useLockfile ?? false;
   switch (purpose) {
     case 'pr-plan':
-      return [...stateRead(s), ...stateLock(s, { useLockfile }), ...awsRead(s), ...denySecretsAndChaining(s)];
+      return [...stateRead(s), ...stateLock(s, { useLockfile }), ...awsRead(s), ...environmentKeyRead(s), ...denySecretsAndChaining(s)];
     case 'plan':
     case 'drift':
-      return [...stateRead(s), ...stateLock(s, { useLockfile }), ...awsRead(s), ...clusterRead(s), ...denySecretsAndChaining(s)];
+      return [...stateRead(s), ...stateLock(s, { useLockfile }), ...awsRead(s), ...environmentKeyRead(s), ...clusterRead(s), ...denySecretsAndChaining(s)];
     case 'apply':
-      return [...stateRead(s), ...stateWrite(s), ...awsRead(s), ...clusterRead(s), ...awsManage(s), ...denySecretsAndChaining(s)];
+      return [...stateRead(s), ...stateWrite(s), ...awsRead(s), ...environmentKeyRead(s), ...clusterRead(s), ...awsManage(s), ...denySecretsAndChaining(s)];
     case 'backup':
       return backupStatements(s);
   }
 }
 
-/** The backup job copies every `*.tfstate` of the bucket into the backup bucket and reads each copy back. */
+/**
+ * The daily copy (packages/state-tools/backup_state.py `backup --env <env>`), scoped to its environment: it
+ * lists and reads `<env>/*.tfstate` of the state bucket, and writes and reads back copies under `<env>/` of
+ * the backup bucket (in the backup region). S3 replication is the backup path for every version; the copy is
+ * the verified second path (and seeds objects written before replication existed). Not `bootstrap.tfstate`:
+ * the administrator owns the bootstrap's state (replication backs it up). Never the lock table, never a delete.
+ */
 function backupStatements(s: ScopeArns): Statement[] {
+  const prefix = [{ test: 'StringLike', variable: 's3:prefix', values: [`${s.env}/*`] }];
   return [
-    { sid: 'StateListBucket', actions: ['s3:GetEncryptionConfiguration', 's3:ListBucket'], resources: [s.stateBucket] },
+    { sid: 'StateListOwnPrefix', actions: ['s3:ListBucket'], resources: [s.stateBucket], condition: prefix },
+    { sid: 'StateReadOwnStateObjects', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${s.stateBucket}/${s.env}/*.tfstate`] },
+    { sid: 'BackupReadEncryptionConfiguration', actions: ['s3:GetEncryptionConfiguration'], resources: [s.backupBucket] },
+    { sid: 'BackupListOwnPrefix', actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: [s.backupBucket], condition: prefix },
     {
-      sid: 'StateReadStateObjects',
-      actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:GetObjectVersionTagging'],
-      resources: [`${s.stateBucket}/*.tfstate`],
-    },
-    { sid: 'BackupListBucket', actions: ['s3:GetEncryptionConfiguration', 's3:ListBucket', 's3:ListBucketVersions'], resources: [s.backupBucket] },
-    {
-      sid: 'BackupWriteAndVerifyCopies',
+      sid: 'BackupWriteAndVerifyOwnCopies',
       actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-      resources: [`${s.backupBucket}/*.tfstate`],
+      resources: [`${s.backupBucket}/${s.env}/*.tfstate`],
     },
     ...(s.stateKey
       ? [
           {
-            sid: 'StateKeyThroughS3',
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            sid: 'StateKeyDecryptThroughS3',
+            actions: ['kms:Decrypt'],
             resources: [s.stateKey],
             condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${s.stateRegion}.amazonaws.com`] }],
           },
         ]
       : []),
-    ...denySecretsAndChaining(s),
+    ...(s.backupKey
+      ? [
+          {
+            sid: 'BackupKeyThroughS3InBackupRegion',
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: [s.backupKey],
+            condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${s.backupRegion}.amazonaws.com`] }],
+          },
+        ]
+      : []),
+    ...denySecretsAndChaining(s, { decryptAlso: s.backupKey ? [s.backupKey] : [] }),
   ];
 }
 

@@ -22,7 +22,18 @@ export interface CiStateProps {
   /** The backup bucket the daily backup writes (`stateBackupBucketName`). */
   readonly backupBucketName: string;
   /**
-   * The KMS key that encrypts the state, its backups and the lock table; the only key any CI role may decrypt with.
+   * The KMS key of the backup bucket, in the backup region: the backup role encrypts its daily copies with
+   * it and reads them back, through S3 in `backupRegion` only.
+   * @default - none (AES256 backup bucket): no rights on a backup key
+   */
+  readonly backupKmsKeyArn?: string;
+  /**
+   * Region of the backup bucket (`state.backup.region`).
+   * @default - the state bucket's region
+   */
+  readonly backupRegion?: string;
+  /**
+   * The KMS key that encrypts the state and the lock table; the only key any CI role but the backup role may decrypt with.
    * @default - none (AES256 buckets): no KMS rights at all
    */
   readonly kmsKeyArn?: string;
@@ -45,6 +56,14 @@ export interface CiEnvironmentProps {
    * @default - none
    */
   readonly workloadKmsKeyArns?: readonly string[];
+  /**
+   * The environment's own KMS key for logs and images (`EnvironmentKey`, created with these roles by the
+   * bootstrap): its ARN and alias (`alias/platform/<env>`). The plan, pr-plan, drift and apply roles may
+   * describe it by that alias (what `<env>-services`' `aws_kms_alias` data source does); the apply role may
+   * let ECR create grants on it. No role may administer it.
+   * @default - none
+   */
+  readonly environmentKey?: { readonly arn: string; readonly alias: string };
 }
 
 export interface CiIdentityProps {
@@ -78,6 +97,12 @@ export const environmentPropsSchema = z.strictObject({
   }),
   clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'is not an EKS cluster name'),
   workloadKmsKeyArns: z.array(z.string().regex(KMS_ARN, 'is not a KMS key ARN')).optional(),
+  environmentKey: z
+    .strictObject({
+      arn: z.string().regex(KMS_ARN, 'is not a KMS key ARN'),
+      alias: z.string().regex(/^alias\/[A-Za-z0-9/_-]+$/, 'is not a KMS alias name — use "alias/<name>"'),
+    })
+    .optional(),
 });
 
 export const propsSchema = z.strictObject({
@@ -92,6 +117,8 @@ export const propsSchema = z.strictObject({
     useLockfile: z.boolean().optional(),
     backupBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not an S3 bucket name'),
     kmsKeyArn: z.string().optional(),
+    backupKmsKeyArn: z.string().optional(),
+    backupRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'is not an AWS region').optional(),
   }),
   environments: z.array(environmentPropsSchema).min(1, 'is empty — name at least one environment'),
 });

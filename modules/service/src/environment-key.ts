@@ -2,7 +2,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { ConfigError, type Problem } from '@platform/config';
 import { environmentKmsKeyAlias, environmentLogGroupsArn } from '@platform/naming';
-import { Token } from 'cdktf';
+import { Token, type TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 
 /** One statement of a KMS key policy, in IAM JSON. */
@@ -35,6 +35,11 @@ export interface EnvironmentKeyProps {
    * @default false
    */
   readonly preventDestroy?: boolean;
+  /**
+   * The AWS provider of the environment's account and region, when the stack's default provider is another region's.
+   * @default - the stack's default AWS provider
+   */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -48,6 +53,10 @@ export interface EnvironmentKeyProps {
  * - `EcrCreatesGrantsForRepositories` (with `images`): principals of the account may create grants
  *   only for an AWS resource (`kms:GrantIsForAWSResource`) and only through ECR in the region
  *   (`kms:ViaService`): that is how ECR uses a customer-managed key.
+ *
+ * Created by the administrator-applied `<env>-bootstrap` stack (stacks/bootstrap-stack.ts), never by CI:
+ * creating a key and writing its policy are key-administration rights. `<env>-services` reads the key by
+ * its alias (`environmentKmsKeyAlias`, a `aws_kms_alias` data source).
  *
  * Construct ids: Resource (the key), Alias.
  */
@@ -100,8 +109,13 @@ export class EnvironmentKey extends Construct {
       // misread a key policy's "*" (this key) — the KMS-002/003/004 rules check it instead.
       policy: JSON.stringify(this.policy, null, 2),
       ...(props.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
+      ...(props.provider ? { provider: props.provider } : {}),
     });
-    new KmsAlias(this, 'Alias', { name: environmentKmsKeyAlias(props.environment), targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'Alias', {
+      name: environmentKmsKeyAlias(props.environment),
+      targetKeyId: this.key.keyId,
+      ...(props.provider ? { provider: props.provider } : {}),
+    });
     this.keyArn = this.key.arn;
   }
 }
