@@ -1,3 +1,4 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { awsTestStack, synthJson } from '@platform/testing';
 import { EnvironmentKey, type EnvironmentKeyProps } from './environment-key';
 
@@ -58,6 +59,17 @@ describe('EnvironmentKey', () => {
   test('GIVEN preventDestroy WHEN synthesized THEN the key is protected; without it, it is not', () => {
     expect(synth({ preventDestroy: true }).json).toHaveResourceDeep('aws_kms_key', { lifecycle: { prevent_destroy: true } });
     expect(Object.values(synth().json.resource?.aws_kms_key ?? {})[0]).not.toHaveProperty('lifecycle');
+  });
+
+  test("GIVEN a provider (the environment's region, when the stack's default is another) WHEN synthesized THEN the key and its alias use it; without one, neither names a provider", () => {
+    const stack = awsTestStack('key');
+    const provider = new AwsProvider(stack, 'aws_workload', { alias: 'workload', region: 'eu-central-1' });
+    new EnvironmentKey(stack, 'EnvironmentKey', { environment: 'envone', aws: AWS, logs: true, provider });
+    const json = synthJson(stack);
+    expect(json).toHaveResourceDeep('aws_kms_key', { provider: 'aws.workload' });
+    expect(json).toHaveResourceDeep('aws_kms_alias', { name: 'alias/platform/envone', provider: 'aws.workload' });
+    const plain = synth({ logs: true }).json;
+    for (const type of ['aws_kms_key', 'aws_kms_alias']) expect(Object.values(plain.resource?.[type] ?? {})[0]).not.toHaveProperty('provider');
   });
 
   test.each<[string, Partial<EnvironmentKeyProps>, RegExp]>([
