@@ -188,6 +188,13 @@ describe('policy pack', () => {
     expect(found[0].path).toMatch(path);
   });
 
+  test('IAM-002: GIVEN kms:ListAliases on "*" (AWS scopes it no further) THEN no violation; GIVEN kms:DescribeKey on "*" THEN a violation', () => {
+    const list = violations((s) => new DataAwsIamPolicyDocument(s, 'Doc', { statement: [{ actions: ['kms:ListAliases'], resources: ['*'] }] }));
+    expect(list.filter((v) => v.rule === 'IAM-002')).toEqual([]);
+    const describeAll = violations((s) => new DataAwsIamPolicyDocument(s, 'Doc', { statement: [{ actions: ['kms:ListAliases', 'kms:DescribeKey'], resources: ['*'] }] }));
+    expect(describeAll.filter((v) => v.rule === 'IAM-002').map((v) => v.message)).toEqual([expect.stringMatching(/Resource "\*" for kms:DescribeKey$/)]);
+  });
+
   describe('KMS-003 and KMS-004 (what a key used by logs and images must allow)', () => {
     test('GIVEN a key used by a log group whose policy does not mention CloudWatch Logs THEN the key is reported', () => {
       const found = violations((s) => keyWith(s, [ROOT], 'logs')).filter((v) => v.rule === 'KMS-003');

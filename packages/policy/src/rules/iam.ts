@@ -9,6 +9,8 @@ export const WILDCARD_RESOURCE_ALLOW_LIST: Readonly<Record<string, string>> = {
   'ecr:GetAuthorizationToken': 'registry-wide token; the action has no resource-level permissions',
   'sts:GetCallerIdentity': 'identity check; the action has no resource-level permissions',
   'logs:DescribeLogGroups': 'AWS authorizes listing log groups only on "*"; it returns metadata (names, retention), never log events',
+  'kms:ListAliases':
+    'AWS authorizes listing aliases only on "*"; it returns alias names and key IDs, never key material or use of a key (the aws_kms_alias data source lists before it describes)',
 };
 
 interface Statement {
