@@ -1,4 +1,62 @@
-// Registered in jest.config.ts (setupFilesAfterEnv): makes the stack matchers available to every test.
+// Registered in jest.config.ts (setupFilesAfterEnv) for every suite:
+//   - the stack matchers;
+//   - a private temporary folder per suite, removed after it: `os.tmpdir()` (cdktf's `Testing` outdirs, the
+//     suites' own mkdtemps) and TMPDIR for child processes point there, so a run leaves nothing in TMPDIR;
+//   - in the unit tier, a guard that fails a suite starting anything but node (see jest.config.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
 import { stackMatchers } from './matchers';
+// The modules themselves (not `import * as`, which copies them): patches must reach every importer.
+import childProcess = require('node:child_process');
+import os = require('node:os');
 
 expect.extend(stackMatchers);
+
+const realTmpdir = os.tmpdir;
+const suiteTmp = mkdtempSync(path.join(realTmpdir(), 'platform-jest-'));
+const previousTmpEnv = process.env.TMPDIR;
+(os as { tmpdir: () => string }).tmpdir = () => suiteTmp;
+process.env.TMPDIR = suiteTmp;
+
+type Launcher = 'spawn' | 'spawnSync' | 'execFile' | 'execFileSync' | 'exec' | 'execSync';
+const LAUNCHERS: readonly Launcher[] = ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync'];
+const originals = new Map<Launcher, unknown>();
+const started: string[] = [];
+const repoBin = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.bin') + path.sep;
+
+/** node itself and the repository's own node scripts are not external binaries; anything else is. */
+function isExternal(launcher: Launcher, command: unknown): boolean {
+  if (launcher === 'exec' || launcher === 'execSync') return true; // a shell
+  const file = String(command);
+  return !(file === process.execPath || file === 'node' || path.resolve(file).startsWith(repoBin));
+}
+
+if ((globalThis as { PLATFORM_TEST_TIER?: string }).PLATFORM_TEST_TIER === 'unit') {
+  const cp = childProcess as unknown as Record<Launcher, (...args: unknown[]) => unknown>;
+  for (const launcher of LAUNCHERS) {
+    const original = cp[launcher];
+    originals.set(launcher, original);
+    cp[launcher] = function guarded(this: unknown, ...args: unknown[]) {
+      if (originals.size > 0 && isExternal(launcher, args[0])) {
+        const name = path.basename(String(args[0]).split(' ')[0] ?? '');
+        started.push(name);
+        throw new Error(
+          `unit tier: this suite started \`${name}\` (${launcher}); unit suites start no external binary. ` +
+            'jest.config.ts did not see it: add a `@tier integration` comment at the top of the suite.',
+        );
+      }
+      return original.apply(this, args);
+    };
+  }
+}
+
+afterAll(() => {
+  const cp = childProcess as unknown as Record<Launcher, unknown>;
+  for (const [launcher, original] of originals) cp[launcher] = original;
+  originals.clear();
+  (os as { tmpdir: () => string }).tmpdir = realTmpdir;
+  if (previousTmpEnv === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previousTmpEnv;
+  rmSync(suiteTmp, { recursive: true, force: true, maxRetries: 3 });
+  if (started.length > 0) throw new Error(`unit tier: this suite started ${[...new Set(started)].join(', ')} — tag it \`@tier integration\``);
+});
