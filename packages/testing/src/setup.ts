@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { stackMatchers } from './matchers';
-// The modules themselves (not `import * as`, which copies them): patches must reach every importer.
-import childProcess = require('node:child_process');
-import os = require('node:os');
+// Default imports are the modules themselves (`import * as` makes a copy): patches reach every importer.
+import childProcess from 'node:child_process';
+import os from 'node:os';
 
 expect.extend(stackMatchers);
 
