@@ -5,6 +5,14 @@
 // sources through tsx instead: slower, same output.
 'use strict';
 
+// `platform … | head`: a closed pipe ends the run quietly, as for any Unix tool.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function loadProgram() {
   if (!process.env.PLATFORM_DEBUG) {
     const { build, freshBundle } = require('./build.cjs');

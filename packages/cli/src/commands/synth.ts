@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { type EnvironmentConfig, loadEnvironments } from '@platform/config';
 import { enforcePolicy, listSuppressions, RULES, type Suppression } from '@platform/policy';
@@ -5,6 +6,7 @@ import { synthesizeAtomically, type SynthesizedStack } from '@platform/stack-fac
 import { definePlatform } from '@platform/stacks';
 import { type Command } from 'commander';
 import { reportError, UsageError } from '../errors';
+import { findRepositoryRoot } from '../program';
 
 export interface SynthOptions {
   /** Output directory. @default cdktf.out */
@@ -50,7 +52,11 @@ export function runSynth(options: SynthOptions = {}): number {
   const outdir = options.outdir ?? 'cdktf.out';
   try {
     const started = process.hrtime.bigint();
-    let envs = loadEnvironments(options.envDir ?? 'envs');
+    const envDir = options.envDir ?? 'envs';
+    if (!existsSync(envDir) && !findRepositoryRoot()) {
+      throw new UsageError(`${path.resolve(envDir)}: no such folder, and no cdktf.json in ${process.cwd()} or above — run platform inside the repository`);
+    }
+    let envs = loadEnvironments(envDir);
     if (options.only && options.only.length > 0) {
       const known = new Set(envs.map((e) => e.name));
       const unknown = options.only.filter((n) => !known.has(n));
@@ -72,7 +78,10 @@ export function runSynth(options: SynthOptions = {}): number {
     }
     return 0;
   } catch (err) {
-    writeErr('synth failed; the previous output was left untouched.');
+    // An output folder that could not be replaced, or a file-system refusal before synthesis, is one line that
+    // says itself what happened; every other failure happened before the output was touched.
+    const oneLine = err instanceof Error && (err.name === 'OutputReplaceError' || typeof (err as NodeJS.ErrnoException).syscall === 'string');
+    if (!oneLine) writeErr('synth failed; the previous output was left untouched.');
     return reportError(err, writeErr);
   }
 }
