@@ -96,7 +96,7 @@ async function build() {
     .map((f) => ({ f, t: fs.statSync(path.join(OUT_DIR, f)).mtimeMs }))
     .sort((a, b) => b.t - a.t)
     .slice(2);
-  for (const { f } of old) fs.rmSync(path.join(OUT_DIR, f), { force: true });
+  for (const { f } of old) for (const file of [f, `${f}.v8cache`]) fs.rmSync(path.join(OUT_DIR, file), { force: true });
   return outfile;
 }
 
