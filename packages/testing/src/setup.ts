@@ -2,6 +2,7 @@
 //   - the stack matchers;
 //   - a private temporary folder per suite, removed after it: `os.tmpdir()` (cdktf's `Testing` outdirs, the
 //     suites' own mkdtemps) and TMPDIR for child processes point there, so a run leaves nothing in TMPDIR;
+//   - child processes started without an `env` get the suite's (so their TMPDIR is the suite's folder too);
 //   - in the unit tier, a guard that fails a suite starting anything but node (see jest.config.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -31,28 +32,45 @@ function isExternal(launcher: Launcher, command: unknown): boolean {
   return !(file === process.execPath || file === 'node' || path.resolve(file).startsWith(repoBin));
 }
 
-if ((globalThis as { PLATFORM_TEST_TIER?: string }).PLATFORM_TEST_TIER === 'unit') {
-  const cp = childProcess as unknown as Record<Launcher, (...args: unknown[]) => unknown>;
-  for (const launcher of LAUNCHERS) {
-    const original = cp[launcher];
-    originals.set(launcher, original);
-    cp[launcher] = function guarded(this: unknown, ...args: unknown[]) {
-      if (originals.size > 0 && isExternal(launcher, args[0])) {
-        const name = path.basename(String(args[0]).split(' ')[0] ?? '');
-        started.push(name);
-        throw new Error(
-          `unit tier: this suite started \`${name}\` (${launcher}); unit suites start no external binary. ` +
-            'jest.config.ts did not see it: add a `@tier integration` comment at the top of the suite.',
-        );
-      }
-      return original.apply(this, args);
-    };
+/**
+ * The launcher's arguments with the suite's environment (its TMPDIR) for a child started without an `env`:
+ * Node would give it the worker's own, so the child's temporary files would land outside the suite's folder.
+ */
+function withSuiteEnv(launcher: Launcher, args: unknown[]): unknown[] {
+  const a = [...args];
+  const shell = launcher === 'exec' || launcher === 'execSync';
+  const at = shell ? 1 : Array.isArray(a[1]) || (a[1] === undefined && a.length > 2) ? 2 : 1;
+  const options = a[at];
+  if (options && typeof options === 'object') {
+    if (!('env' in options) || (options as { env?: unknown }).env === undefined) a[at] = { ...options, env: process.env };
+  } else if (options === undefined || typeof options === 'function') {
+    if (options === undefined && a.length <= at) a[at] = { env: process.env };
+    else a.splice(at, options === undefined ? 1 : 0, { env: process.env });
   }
+  return a;
+}
+
+const unitTier = (globalThis as { PLATFORM_TEST_TIER?: string }).PLATFORM_TEST_TIER === 'unit';
+const cp = childProcess as unknown as Record<Launcher, (...args: unknown[]) => unknown>;
+for (const launcher of LAUNCHERS) {
+  const original = cp[launcher];
+  originals.set(launcher, original);
+  cp[launcher] = function guarded(this: unknown, ...args: unknown[]) {
+    if (originals.size === 0) return original.apply(this, args);
+    if (unitTier && isExternal(launcher, args[0])) {
+      const name = path.basename(String(args[0]).split(' ')[0] ?? '');
+      started.push(name);
+      throw new Error(
+        `unit tier: this suite started \`${name}\` (${launcher}); unit suites start no external binary. ` +
+          'jest.config.ts did not see it: add a `@tier integration` comment at the top of the suite.',
+      );
+    }
+    return original.apply(this, withSuiteEnv(launcher, args));
+  };
 }
 
 afterAll(() => {
-  const cp = childProcess as unknown as Record<Launcher, unknown>;
-  for (const [launcher, original] of originals) cp[launcher] = original;
+  for (const [launcher, original] of originals) cp[launcher] = original as (...args: unknown[]) => unknown;
   originals.clear();
   (os as { tmpdir: () => string }).tmpdir = realTmpdir;
   if (previousTmpEnv === undefined) delete process.env.TMPDIR;
