@@ -60,7 +60,14 @@ async function loadProgram() {
         bundle = undefined;
       }
     }
-    if (bundle) return requireWithCodeCache(bundle);
+    if (bundle) {
+      try {
+        return requireWithCodeCache(bundle);
+      } catch (err) {
+        // Removed by a concurrent rebuild between the freshness check and the read: run from sources.
+        if (err.code !== 'ENOENT') throw err;
+      }
+    }
   }
   require('tsx/cjs');
   return require('../src/program.ts');
