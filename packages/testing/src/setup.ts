@@ -6,6 +6,7 @@
 //   - in the unit tier, a guard that fails a suite starting anything but node (see jest.config.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { stackMatchers } from './matchers';
 // Default imports are the modules themselves (`import * as` makes a copy): patches reach every importer.
 import childProcess from 'node:child_process';
@@ -53,10 +54,11 @@ function withSuiteEnv(launcher: Launcher, args: unknown[]): unknown[] {
 const unitTier = (globalThis as { PLATFORM_TEST_TIER?: string }).PLATFORM_TEST_TIER === 'unit';
 const cp = childProcess as unknown as Record<Launcher, (...args: unknown[]) => unknown>;
 for (const launcher of LAUNCHERS) {
-  const original = cp[launcher];
+  const original = cp[launcher] as ((...args: unknown[]) => unknown) & { [promisify.custom]?: (...args: unknown[]) => unknown };
   originals.set(launcher, original);
-  cp[launcher] = function guarded(this: unknown, ...args: unknown[]) {
-    if (originals.size === 0) return original.apply(this, args);
+  /** The guard (unit tier) and the suite's environment, for the launcher and for its promisified form. */
+  const prepare = (args: unknown[]): unknown[] => {
+    if (originals.size === 0) return args;
     if (unitTier && isExternal(launcher, args[0])) {
       const name = path.basename(String(args[0]).split(' ')[0] ?? '');
       started.push(name);
@@ -65,8 +67,15 @@ for (const launcher of LAUNCHERS) {
           'jest.config.ts did not see it: add a `@tier integration` comment at the top of the suite.',
       );
     }
-    return original.apply(this, withSuiteEnv(launcher, args));
+    return withSuiteEnv(launcher, args);
   };
+  const guarded = function guarded(this: unknown, ...args: unknown[]) {
+    return original.apply(this, prepare(args));
+  } as typeof original;
+  const custom = original[promisify.custom];
+  // execFile and exec resolve to { stdout, stderr } when promisified: keep that.
+  if (custom) guarded[promisify.custom] = (...args: unknown[]) => custom(...prepare(args));
+  cp[launcher] = guarded;
 }
 
 afterAll(() => {
