@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, promises as fsp, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 
@@ -49,6 +49,7 @@ export function synthesizeAtomically(outdir: string, build: (app: App) => void, 
   const hold = (signal: NodeJS.Signals) => held.push(signal);
   for (const s of SIGNALS) process.on(s, hold);
   let staging: string | undefined;
+  let removal: Promise<void> | undefined;
   try {
     mkdirSync(parent, { recursive: true });
     removeStaleStaging(parent);
@@ -60,17 +61,20 @@ export function synthesizeAtomically(outdir: string, build: (app: App) => void, 
     app.synth();
     verify?.(app, staging);
     const stacks = listStacks(staging);
-    replaceDir(staging, target);
+    removal = replaceDir(staging, target);
     staging = undefined;
     return stacks;
   } finally {
     if (staging) rmSync(staging, { recursive: true, force: true });
     // A signal that arrived during the synchronous work is delivered to `hold` on the next turn of the event
-    // loop: keep the listener until then, then re-raise it with the default action (exit 128+n).
-    setImmediate(() => {
+    // loop: keep the listener until then (and until the previous output is removed), then re-raise it with
+    // the default action (exit 128+n).
+    const release = () => {
       for (const s of SIGNALS) process.off(s, hold);
       if (held.length > 0) process.kill(process.pid, held[0]);
-    });
+    };
+    if (removal) void removal.finally(() => setImmediate(release));
+    else setImmediate(release);
   }
 }
 
@@ -130,7 +134,13 @@ function assertReplaceable(target: string): void {
   if (statSync(target).isDirectory()) walk(target);
 }
 
-function replaceDir(fresh: string, target: string): void {
+/**
+ * Swaps `fresh` into `target`. The previous output, moved aside, is removed asynchronously (the returned
+ * promise; the process does not exit before it settles): Node's synchronous recursive removal waits for
+ * each unlink in turn — 1.7 s for 150 stacks on the development machine, against 0.06 s for the
+ * asynchronous one, which runs them concurrently.
+ */
+function replaceDir(fresh: string, target: string): Promise<void> | undefined {
   const old = `${fresh}-previous`;
   const hadPrevious = existsSync(target);
   const fail = (err: unknown, untouched: boolean, what: string) => {
@@ -156,13 +166,11 @@ function replaceDir(fresh: string, target: string): void {
     }
     throw fail(err, true, 'moving the new output into place failed — the previous output was put back');
   }
-  if (hadPrevious) {
-    try {
-      rmSync(old, { recursive: true, force: true });
-    } catch (err) {
-      throw fail(err, false, `the new output is in place, but the previous one could not be removed from ${old}`);
-    }
-  }
+  if (!hadPrevious) return undefined;
+  return fsp.rm(old, { recursive: true, force: true, maxRetries: 2 }).catch((err: unknown) => {
+    // The new output is in place; say so, and where the previous one is (the next synth removes it).
+    process.stderr.write(`warning: ${fail(err, false, `the new output is in place, but the previous one could not be removed from ${old}`).message}\n`);
+  });
 }
 
 function listStacks(outdir: string): SynthesizedStack[] {
