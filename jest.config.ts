@@ -48,7 +48,7 @@ const shared: Config = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   setupFilesAfterEnv: ['<rootDir>/packages/testing/src/setup.ts'],
-  modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.tools', '<rootDir>/.build'],
+  modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.tools'],
   // Kept in the repository (ignored by git), not in TMPDIR: the suites leave nothing there.
   cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },

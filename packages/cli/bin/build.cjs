@@ -96,7 +96,8 @@ async function build() {
     .map((f) => ({ f, t: fs.statSync(path.join(OUT_DIR, f)).mtimeMs }))
     .sort((a, b) => b.t - a.t)
     .slice(2);
-  for (const { f } of old) for (const file of [f, `${f}.v8cache`]) fs.rmSync(path.join(OUT_DIR, file), { force: true });
+  const doomed = new Set(old.map(({ f }) => f));
+  for (const file of fs.readdirSync(OUT_DIR)) if (doomed.has(file.replace(/\.[a-z-]+\.v8cache$/, ''))) fs.rmSync(path.join(OUT_DIR, file), { force: true });
   return outfile;
 }
 

@@ -14,7 +14,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 /**
- * Loads the bundle like `require`, with V8's code cache beside it (`<bundle>.v8cache`, written after the first
+ * Loads the bundle like `require`, with V8's code cache beside it (`<bundle>.<command>.v8cache`, written after the first
  * run, so it holds the functions that run compiled): start-up skips parsing and compiling most of it.
  */
 function requireWithCodeCache(file) {
@@ -22,7 +22,9 @@ function requireWithCodeCache(file) {
   const path = require('node:path');
   const vm = require('node:vm');
   const Module = require('node:module');
-  const cacheFile = `${file}.v8cache`;
+  // One cache per sub-command: each holds the functions its own runs compiled.
+  const command = /^[a-z][a-z-]*$/.test(process.argv[2] ?? '') ? process.argv[2] : 'help';
+  const cacheFile = `${file}.${command}.v8cache`;
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
