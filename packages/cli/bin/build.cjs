@@ -17,26 +17,29 @@ const ENTRY = 'packages/cli/src/program.ts';
 /** Files outside the sources whose change makes the build stale. */
 const ALSO_WATCHED = ['node_modules/.package-lock.json', 'packages/cli/bin/build.cjs', 'package.json'];
 
-function fingerprint(rel) {
+function fingerprint(rel, root = ROOT) {
   try {
-    const st = fs.statSync(path.join(ROOT, rel));
+    const st = fs.statSync(path.join(root, rel));
     return `${st.size}:${st.mtimeMs}`;
   } catch {
     return 'missing';
   }
 }
 
-/** The bundle to run, or undefined when there is none or any input changed since it was built. */
-function freshBundle() {
+/**
+ * The bundle to run, or undefined when there is none or any input changed since it was built.
+ * `root`/`outDir` are for tests.
+ */
+function freshBundle(root = ROOT, outDir = OUT_DIR) {
   let manifest;
   try {
-    manifest = JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
+    manifest = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8'));
   } catch {
     return undefined;
   }
-  if (manifest.node !== process.version || manifest.root !== ROOT) return undefined;
-  for (const [rel, fp] of Object.entries(manifest.inputs)) if (fingerprint(rel) !== fp) return undefined;
-  const bundle = path.join(OUT_DIR, manifest.bundle);
+  if (manifest.node !== process.version || manifest.root !== root) return undefined;
+  for (const [rel, fp] of Object.entries(manifest.inputs)) if (fingerprint(rel, root) !== fp) return undefined;
+  const bundle = path.join(outDir, manifest.bundle);
   return fs.existsSync(bundle) ? bundle : undefined;
 }
 
@@ -101,7 +104,7 @@ async function build() {
   return outfile;
 }
 
-module.exports = { build, freshBundle, ROOT, OUT_DIR };
+module.exports = { build, fingerprint, freshBundle, ROOT, OUT_DIR };
 
 if (require.main === module) {
   if (process.argv.includes('--check')) {
