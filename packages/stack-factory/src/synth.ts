@@ -78,6 +78,24 @@ export function synthesizeAtomically(outdir: string, build: (app: App) => void, 
   }
 }
 
+/**
+ * Checks that `outdir` could be replaced (see `synthesizeAtomically`), for a caller about to synthesize
+ * elsewhere and swap the result in with `replaceOutput`.
+ */
+export function checkReplaceable(outdir: string): void {
+  const target = path.resolve(outdir);
+  mkdirSync(path.dirname(target), { recursive: true });
+  removeStaleStaging(path.dirname(target));
+  assertReplaceable(target);
+}
+
+/** Swaps a complete output folder `fresh` (beside `outdir`) into place; resolves once the previous output is gone. */
+export async function replaceOutput(fresh: string, outdir: string): Promise<void> {
+  const target = path.resolve(outdir);
+  assertReplaceable(target);
+  await replaceDir(fresh, target);
+}
+
 /** Removes `.cdktf-synth-<pid>-*` folders of processes that no longer run (a synth killed outright). */
 function removeStaleStaging(parent: string): void {
   let names: string[];

@@ -1,11 +1,12 @@
 // `platform synth` interrupted, or facing an output folder it may not replace: the real CLI in a child
 // process, real signals, real permissions (chmod as a user without root's override; chattr +i as root).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
 import { repoRoot } from '@platform/testing';
+import { parseDocument } from 'yaml';
 
 const BIN = path.join(repoRoot, 'packages/cli/bin/platform.cjs');
 const envDir = path.join(repoRoot, 'envs');
@@ -131,4 +132,44 @@ test('GIVEN an output folder inside a folder that cannot be created WHEN synthes
   expect(result.status).toBe(1);
   expect(result.stderr.trim()).toBe(`error: mkdir ${file}: a file is in the way (EEXIST)`);
   expect(result.stderr).not.toMatch(/^\s+at /m);
+});
+
+describe('synth in two processes (many environments, or PLATFORM_SYNTH_PROCESSES=2)', () => {
+  const twoProcesses = { env: { ...process.env, PLATFORM_SYNTH_PROCESSES: '2' } };
+
+  test('GIVEN two processes WHEN synthesized THEN the output is byte-identical to one process and no work folder is left', () => {
+    const parent = mkdtempSync(path.join(work, 'two-'));
+    const outdir = path.join(parent, 'cdktf.out');
+    const result = spawnSync(process.execPath, [BIN, 'synth', '--env-dir', envDir, '--outdir', outdir], { encoding: 'utf8', ...twoProcesses });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(snapshotTree(outdir)).toEqual(full);
+    expect(readdirSync(parent)).toEqual(['cdktf.out']);
+    for (const id of Object.keys(JSON.parse(full['manifest.json']!).stacks)) expect(result.stdout).toContain(`  ${id.padEnd(24)}`);
+  });
+
+  test('GIVEN an environment that fails synth in the second process’s half WHEN synthesized THEN exit 1 with its message, the previous output untouched, nothing left', () => {
+    const parent = mkdtempSync(path.join(work, 'two-broken-'));
+    const outdir = path.join(parent, 'cdktf.out');
+    expect(synthSync(outdir, ['--env', one]).status).toBe(0);
+    const envs = path.join(parent, 'envs');
+    cpSync(envDir, envs, { recursive: true });
+    // A valid file (unique account, zone, cluster, bucket) for an environment charts/service has no values
+    // file for: the platform stack refuses it at synth time. Sorted last, it is in the second process's half.
+    const doc = parseDocument(readFileSync(path.join(envDir, `${one}.yaml`), 'utf8'));
+    doc.setIn(['aws', 'accountId'], '999999999999');
+    doc.setIn(['dns', 'zoneName'], 'zzz.example.net');
+    doc.setIn(['dns', 'zoneId'], 'Z0ZZZ000000000000000099');
+    doc.setIn(['cluster', 'name'], 'platform-zzz');
+    doc.setIn(['cluster', 'oidcIssuer'], String(doc.getIn(['cluster', 'oidcIssuer'])).replace(/id\/.*$/, 'id/0ZZZ0000000000000000000000000099'));
+    doc.setIn(['state', 'bucket'], 'zzz-tfstate-999999999999-eu-west-1');
+    doc.setIn(['services'], []);
+    writeFileSync(path.join(envs, 'zzz.yaml'), doc.toString());
+    const result = spawnSync(process.execPath, [BIN, 'synth', '-q', '--env-dir', envs, '--outdir', outdir], { encoding: 'utf8', ...twoProcesses });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('values-zzz.yaml');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(snapshotTree(outdir)).toEqual(oneEnv);
+    expect(readdirSync(parent).sort()).toEqual(['cdktf.out', 'envs']);
+  });
 });
