@@ -33,8 +33,13 @@ function run(cmd: string, args: readonly string[], options: { cwd?: string; env?
   const started = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { cwd: options.cwd ?? root, env: { ...process.env, ...options.env }, encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const rss = /platform-bench-rss (\d+)/.exec(r.stderr ?? '');
-  return { ms, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  let rssKiB = NaN;
+  if (options.env?.BENCH_RSS_FILE && existsSync(options.env.BENCH_RSS_FILE)) {
+    // Every node process of the run (a synth of many environments runs in two at once): their sum.
+    rssKiB = readFileSync(options.env.BENCH_RSS_FILE, 'utf8').trim().split('\n').reduce((n, line) => n + Number(line.split(' ')[1]), 0);
+    rmSync(options.env.BENCH_RSS_FILE);
+  }
+  return { ms, rssMiB: rssKiB / 1024, status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
 function median(values: readonly number[]): number {
@@ -179,12 +184,13 @@ try {
     names = generateEnvs(envDir, GEN_ENVS, GEN_SERVICES, false);
   }
   console.log(`\ngenerated: ${GEN_ENVS} environments × ${GEN_SERVICES} services:`);
-  const big = sample('generated synth', runs, () => run(process.execPath, ['--require', RSS_PROBE, BIN, 'synth', '-q', '--env-dir', envDir, '--outdir', path.join(work, 'big')]));
+  const probe = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${RSS_PROBE}`.trim(), BENCH_RSS_FILE: path.join(work, 'rss.txt') };
+  const big = sample('generated synth', runs, () => run(process.execPath, [BIN, 'synth', '-q', '--env-dir', envDir, '--outdir', path.join(work, 'big')], { env: probe }));
   const stacks = (JSON.parse(readFileSync(path.join(work, 'big', 'manifest.json'), 'utf8')) as { stacks: object }).stacks;
   const bigMs = median(big.map((r) => r.ms));
   const bigRss = Math.max(...big.map((r) => r.rssMiB));
   report(`synth, ${Object.keys(stacks).length} stacks`, seconds(bigMs), '≤ 3 s', bigMs <= 3000);
-  report('synth peak RSS', `${bigRss.toFixed(0)} MiB`, '≤ 400 MiB', bigRss <= 400);
+  report('synth peak RSS (all its processes, summed)', `${bigRss.toFixed(0)} MiB`, '≤ 400 MiB', bigRss <= 400);
 
   // 3. platform affected after a change to one environment, in a temporary git repository.
   const repo = path.join(work, 'repo');
