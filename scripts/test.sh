@@ -2,8 +2,9 @@
 # `npm test`: the project's whole test command, the same on a laptop and in CI.
 #   1. installs/reuses the pinned external tools in .tools/ (helm, helm-unittest, actionlint, OpenTofu,
 #      checkov, moto) — first run on a fresh machine: ~10 minutes of Go builds and pip installs; then ~1 s;
-#   2. runs every jest suite: unit tests, snapshots, chart tests with real helm, workflow checks with
-#      actionlint, and integration tests with a real OpenTofu against a local moto S3/DynamoDB;
+#   2. runs every jest suite, both tiers (jest.config.ts): unit tests and snapshots, and the integration tier —
+#      chart tests with real helm, workflow checks with actionlint, real OpenTofu against a local moto
+#      S3/DynamoDB ("npm run test:unit" runs the unit tier alone, in seconds, without .tools);
 #   3. scans the synthesized Terraform with checkov (scripts/checkov.sh).
 # Extra arguments go to jest, e.g. `npm test -- modules/service`.
 set -euo pipefail
