@@ -1,19 +1,79 @@
 /** @jest-config-loader esbuild-register */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Config } from 'jest';
 
+/**
+ * Two tiers, derived from each suite's source (no hand-kept list):
+ *   - `unit`: starts no external binary — `npm run test:unit`, seconds, no .tools needed;
+ *   - `integration`: starts helm, OpenTofu, moto, actionlint, git, … — `npx jest` / `npm test` run both.
+ * A suite is `integration` when it lives under a package's `test/` folder (the real-engine suites),
+ * names a tool launcher (`toolPath(`, `startMoto(`, `tofu(`/`tofuOk(`), calls child_process with a
+ * literal command other than node (`execFileSync('git', …)`), or says `@tier integration` in a comment.
+ * `@tier unit` forces the unit tier. The unit tier enforces the rule at run time
+ * (packages/testing/src/setup.ts): a unit suite that starts anything but node fails, naming the binary.
+ */
+const ROOTS = ['packages', 'modules', 'stacks', 'charts'];
+const INTEGRATION_SOURCE =
+  /\b(toolPath|startMoto|tofu|tofuOk)\(|\b(spawn|spawnSync|exec|execSync|execFile|execFileSync)\(\s*['"`](?!node['"`])/;
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name.startsWith('.') ? [] : testFiles(p);
+    return entry.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+/** The suite's tier: see above. */
+export function tierOf(file: string, source: string): 'unit' | 'integration' {
+  const forced = /@tier\s+(unit|integration)\b/.exec(source);
+  if (forced) return forced[1] as 'unit' | 'integration';
+  if (/^packages\/[^/]+\/test\//.test(path.relative(__dirname, file).split(path.sep).join('/'))) return 'integration';
+  return INTEGRATION_SOURCE.test(source) ? 'integration' : 'unit';
+}
+
+const integrationSuites = ROOTS.flatMap((r) => testFiles(path.join(__dirname, r))).filter(
+  (f) => tierOf(f, readFileSync(f, 'utf8')) === 'integration',
+);
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const integrationPattern = integrationSuites.length ? `^(${integrationSuites.map(escape).join('|')})$` : '^$';
+
 // TypeScript is transpiled by SWC (no type-checking here: `npm run lint` runs `tsc --noEmit`).
-const config: Config = {
+const shared: Config = {
+  rootDir: __dirname,
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/modules', '<rootDir>/stacks', '<rootDir>/charts'],
-  testMatch: ['**/*.test.ts'],
+  roots: ROOTS.map((r) => `<rootDir>/${r}`),
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   setupFilesAfterEnv: ['<rootDir>/packages/testing/src/setup.ts'],
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.tools'],
+  // Kept in the repository (ignored by git), not in TMPDIR: the suites leave nothing there.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   // Integration suites start real binaries (helm, OpenTofu, moto); keep their wall time visible.
   slowTestThreshold: 10,
+  testTimeout: 30_000,
+};
+
+const config: Config = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', integrationPattern],
+      globals: { PLATFORM_TEST_TIER: 'unit' },
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testRegex: integrationPattern,
+      globals: { PLATFORM_TEST_TIER: 'integration' },
+    },
+  ],
+  snapshotFormat: shared.snapshotFormat,
   testTimeout: 30_000,
 };
 

@@ -1,3 +1,4 @@
+// @tier integration — cdktf validates import blocks by running `terraform version`.
 /**
  * docs/runbooks/state-surgery.md, the cdktf way: each helper the runbook uses, and the block it
  * must put in the synthesized Terraform JSON. (The same blocks are planned and applied by a real

@@ -59,7 +59,7 @@ function helmTemplate(valuesYaml: string): unknown[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'platform-objects-'));
   const file = path.join(dir, 'values.yaml');
   writeFileSync(file, valuesYaml);
-  const out = execFileSync(toolPath('helm'), ['template', 'platform-objects', PLATFORM_OBJECTS_CHART_DIR, '-f', file], { encoding: 'utf8' });
+  const out = execFileSync(toolPath('helm'), ['template', 'platform-objects', PLATFORM_OBJECTS_CHART_DIR, '-f', file], { encoding: 'utf8', stdio: 'pipe' });
   return parseAllDocuments(out)
     .map((d) => d.toJS() as unknown)
     .filter((d) => d !== null);

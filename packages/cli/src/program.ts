@@ -1,12 +1,6 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { registerAffected } from './commands/affected';
-import { registerComment } from './commands/comment';
-import { registerDrift } from './commands/drift';
-import { registerEnvironments } from './commands/environments';
-import { registerGuard } from './commands/guard';
-import { registerPlan } from './commands/plan';
-import { registerPromote } from './commands/promote';
-import { registerSynth } from './commands/synth';
 import { reportError } from './errors';
 
 export const EXIT_CODES_HELP = `
@@ -15,27 +9,63 @@ Exit codes:
   1  error: invalid input, failed command, or a stack that failed
   2  plan/drift: changes or drift found`;
 
-/** The `platform` command with every sub-command registered. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every sub-command, in help order: its name and its registration, loaded only when that command runs
+ * (help loads them all), so `platform synth` never loads plan's engine runner or listr2. One line each.
+ */
+export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ['synth', async () => (await import('./commands/synth')).registerSynth],
+  ['affected', async () => (await import('./commands/affected')).registerAffected],
+  ['plan', async () => (await import('./commands/plan')).registerPlan],
+  ['comment', async () => (await import('./commands/comment')).registerComment],
+  ['drift', async () => (await import('./commands/drift')).registerDrift],
+  ['environments', async () => (await import('./commands/environments')).registerEnvironments],
+  ['promote', async () => (await import('./commands/promote')).registerPromote],
+  ['guard', async () => (await import('./commands/guard')).registerGuard],
+];
+
+/** The repository root: the nearest folder at or above `from` holding cdktf.json. */
+export function findRepositoryRoot(from: string = process.cwd()): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'cdktf.json'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The `platform` command with the sub-command named in `argv` registered (every one when none is named,
+ * e.g. for --help). Default file and folder options (`<dir>`, `<file>`, `<path>`: cdktf.out, envs, …) are
+ * relative to the repository root, so the CLI works from any subfolder; paths the user types stay
+ * relative to the current folder.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('platform')
     .description("The platform team's infrastructure CLI: synthesize, find affected stacks, plan, comment, detect drift.")
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addHelpText('after', EXIT_CODES_HELP);
-  registerSynth(program);
-  registerAffected(program);
-  registerPlan(program);
-  registerComment(program);
-  registerDrift(program);
-  registerEnvironments(program);
-  registerPromote(program);
-  registerGuard(program);
+  const named = argv.slice(2).find((a) => !a.startsWith('-'));
+  const only = COMMANDS.filter(([name]) => name === named);
+  for (const [, load] of only.length > 0 ? only : COMMANDS) (await load())(program);
+  program.hook('preAction', (_root, action) => {
+    const root = findRepositoryRoot();
+    if (!root || root === process.cwd()) return;
+    for (const option of action.options) {
+      const key = option.attributeName();
+      const value = action.getOptionValue(key) as unknown;
+      if (action.getOptionValueSource(key) === 'default' && /<(dir|file|path)>/.test(option.flags) && typeof value === 'string' && !path.isAbsolute(value)) {
+        action.setOptionValueWithSource(key, path.join(root, value), 'default');
+      }
+    }
+  });
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -1,4 +1,89 @@
-// Registered in jest.config.ts (setupFilesAfterEnv): makes the stack matchers available to every test.
+// Registered in jest.config.ts (setupFilesAfterEnv) for every suite:
+//   - the stack matchers;
+//   - a private temporary folder per suite, removed after it: `os.tmpdir()` (cdktf's `Testing` outdirs, the
+//     suites' own mkdtemps) and TMPDIR for child processes point there, so a run leaves nothing in TMPDIR;
+//   - child processes started without an `env` get the suite's (so their TMPDIR is the suite's folder too);
+//   - in the unit tier, a guard that fails a suite starting anything but node (see jest.config.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { stackMatchers } from './matchers';
+// Default imports are the modules themselves (`import * as` makes a copy): patches reach every importer.
+import childProcess from 'node:child_process';
+import os from 'node:os';
 
 expect.extend(stackMatchers);
+
+const realTmpdir = os.tmpdir;
+const suiteTmp = mkdtempSync(path.join(realTmpdir(), 'platform-jest-'));
+const previousTmpEnv = process.env.TMPDIR;
+(os as { tmpdir: () => string }).tmpdir = () => suiteTmp;
+process.env.TMPDIR = suiteTmp;
+
+type Launcher = 'spawn' | 'spawnSync' | 'execFile' | 'execFileSync' | 'exec' | 'execSync';
+const LAUNCHERS: readonly Launcher[] = ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync'];
+const originals = new Map<Launcher, unknown>();
+const started: string[] = [];
+const repoBin = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.bin') + path.sep;
+
+/** node itself and the repository's own node scripts are not external binaries; anything else is. */
+function isExternal(launcher: Launcher, command: unknown): boolean {
+  if (launcher === 'exec' || launcher === 'execSync') return true; // a shell
+  const file = String(command);
+  return !(file === process.execPath || file === 'node' || path.resolve(file).startsWith(repoBin));
+}
+
+/**
+ * The launcher's arguments with the suite's environment (its TMPDIR) for a child started without an `env`:
+ * Node would give it the worker's own, so the child's temporary files would land outside the suite's folder.
+ */
+function withSuiteEnv(launcher: Launcher, args: unknown[]): unknown[] {
+  const a = [...args];
+  const shell = launcher === 'exec' || launcher === 'execSync';
+  const at = shell ? 1 : Array.isArray(a[1]) || (a[1] === undefined && a.length > 2) ? 2 : 1;
+  const options = a[at];
+  if (options && typeof options === 'object') {
+    if (!('env' in options) || (options as { env?: unknown }).env === undefined) a[at] = { ...options, env: process.env };
+  } else if (options === undefined || typeof options === 'function') {
+    if (options === undefined && a.length <= at) a[at] = { env: process.env };
+    else a.splice(at, options === undefined ? 1 : 0, { env: process.env });
+  }
+  return a;
+}
+
+const unitTier = (globalThis as { PLATFORM_TEST_TIER?: string }).PLATFORM_TEST_TIER === 'unit';
+const cp = childProcess as unknown as Record<Launcher, (...args: unknown[]) => unknown>;
+for (const launcher of LAUNCHERS) {
+  const original = cp[launcher] as ((...args: unknown[]) => unknown) & { [promisify.custom]?: (...args: unknown[]) => unknown };
+  originals.set(launcher, original);
+  /** The guard (unit tier) and the suite's environment, for the launcher and for its promisified form. */
+  const prepare = (args: unknown[]): unknown[] => {
+    if (originals.size === 0) return args;
+    if (unitTier && isExternal(launcher, args[0])) {
+      const name = path.basename(String(args[0]).split(' ')[0] ?? '');
+      started.push(name);
+      throw new Error(
+        `unit tier: this suite started \`${name}\` (${launcher}); unit suites start no external binary. ` +
+          'jest.config.ts did not see it: add a `@tier integration` comment at the top of the suite.',
+      );
+    }
+    return withSuiteEnv(launcher, args);
+  };
+  const guarded = function guarded(this: unknown, ...args: unknown[]) {
+    return original.apply(this, prepare(args));
+  } as typeof original;
+  const custom = original[promisify.custom];
+  // execFile and exec resolve to { stdout, stderr } when promisified: keep that.
+  if (custom) guarded[promisify.custom] = (...args: unknown[]) => custom(...prepare(args));
+  cp[launcher] = guarded;
+}
+
+afterAll(() => {
+  for (const [launcher, original] of originals) cp[launcher] = original as (...args: unknown[]) => unknown;
+  originals.clear();
+  (os as { tmpdir: () => string }).tmpdir = realTmpdir;
+  if (previousTmpEnv === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previousTmpEnv;
+  rmSync(suiteTmp, { recursive: true, force: true, maxRetries: 3 });
+  if (started.length > 0) throw new Error(`unit tier: this suite started ${[...new Set(started)].join(', ')} — tag it \`@tier integration\``);
+});

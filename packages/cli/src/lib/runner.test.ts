@@ -1,3 +1,4 @@
+// @tier integration — spawns the shell scripts it writes.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cleanTemps, tempDir, writeScript } from '../../test/helpers';

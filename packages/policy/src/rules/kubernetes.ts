@@ -16,12 +16,21 @@ export const chartVersionRule: Rule = {
       .map((r) => ({ path: r.path, message: `helm_release ${JSON.stringify(r.body.name)} has version ${JSON.stringify(r.body.version ?? null)}, not an exact version` })),
 };
 
+/** Parsed values texts: several rules read the same release, and YAML parsing dominates the gate's time. */
+const parsedValues = new Map<string, readonly unknown[]>();
+
 /** Parses every values document of a helm_release (strings with Terraform expressions are kept as-is). */
 function valuesDocs(values: unknown): unknown[] {
   const docs: unknown[] = [];
   for (const text of Array.isArray(values) ? values : []) {
     if (typeof text !== 'string') continue;
-    for (const doc of parseAllDocuments(text)) docs.push(doc.toJS());
+    let parsed = parsedValues.get(text);
+    if (!parsed) {
+      if (parsedValues.size > 256) parsedValues.clear();
+      parsed = parseAllDocuments(text).map((doc) => doc.toJS() as unknown);
+      parsedValues.set(text, parsed);
+    }
+    docs.push(...parsed);
   }
   return docs;
 }
