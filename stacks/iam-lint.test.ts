@@ -1,3 +1,4 @@
+// @tier integration — runs parliament and cloudsplaining from .tools/venv (Python).
 import { prPlanRisks, lintPolicies, runIamLint, type IamLintReport } from '../scripts/iam-lint';
 
 /**
