@@ -173,16 +173,9 @@ try {
 
   // 2. 50 environments × 20 services.
   const envDir = path.join(work, 'envs');
-  let names = generateEnvs(envDir, GEN_ENVS, GEN_SERVICES, true);
+  const names = generateEnvs(envDir, GEN_ENVS, GEN_SERVICES, true);
   restoreCharts = borrowChartValues(names, [path.join(root, 'charts', 'service')]);
-  try {
-    loadEnvironments(envDir);
-  } catch (err) {
-    // TODO(envs): drop this fallback once `promotion` is in the schema on every branch.
-    if (!/promotion/.test(String(err))) throw err;
-    console.log('  note: this branch has no `promotion` field yet; the generated files are written without it');
-    names = generateEnvs(envDir, GEN_ENVS, GEN_SERVICES, false);
-  }
+  loadEnvironments(envDir);
   console.log(`\ngenerated: ${GEN_ENVS} environments × ${GEN_SERVICES} services:`);
   const probe = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${RSS_PROBE}`.trim(), BENCH_RSS_FILE: path.join(work, 'rss.txt') };
   const big = sample('generated synth', runs, () => run(process.execPath, [BIN, 'synth', '-q', '--env-dir', envDir, '--outdir', path.join(work, 'big')], { env: probe }));
@@ -206,8 +199,8 @@ try {
   const doc = parse(readFileSync(changed, 'utf8')) as { services: { name: string; hostname: string }[]; dns: { zoneName: string } };
   doc.services.push({ name: 'svc-new', hostname: `svc-new.${doc.dns.zoneName}` });
   writeFileSync(changed, stringify(doc));
-  // TODO(objects): when `platform affected` synthesizes only what a change can reach, this same command
-  // measures it; no option is needed here as long as it reads envs/ of the repository it runs in.
+  // Only environment files changed: affected synthesizes just the changed environments (and those sharing
+  // an account or state bucket with them) on both sides.
   const affected = sample('platform affected', runs, () => run(process.execPath, [BIN, 'affected', '--base', 'HEAD', '--json'], { cwd: repo }));
   const report1 = JSON.parse(affected[0]!.output.slice(affected[0]!.output.indexOf('{'))) as { affected: string[] };
   const affectedMs = median(affected.map((r) => r.ms));
