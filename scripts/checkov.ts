@@ -5,14 +5,14 @@
 //      Argo CD does not run Helm test hooks), and scans the manifests.
 // Fails on any failed check that packages/policy/checkov-skips.yaml does not list with a reason, and on
 // any file checkov cannot parse.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runSynth } from '@platform/cli/src/commands/synth';
 import { loadEnvironments } from '@platform/config';
 import { serviceChartValues } from '@platform/gitops-module';
-import { type CheckovResult, type CheckovSkip, loadCheckovSkips, runCheckov } from '@platform/policy/src/checkov';
+import { type CheckovResult, type CheckovSkip, loadCheckovSkips, runCheckov, scanWithCheckov } from '@platform/policy/src/checkov';
 import { gitOpsServices, SERVICE_CHART_PATH } from '@platform/stacks/platform-stack';
 import { toolPath } from '@platform/testing';
 
@@ -43,32 +43,6 @@ function renderServiceCharts(into: string): number {
   return n;
 }
 
-/** checkov's kubernetes framework over a folder of rendered manifests. */
-function runCheckovKubernetes(checkov: string, dir: string, skips: readonly CheckovSkip[]): CheckovResult {
-  const args = ['-d', dir, '--framework', 'kubernetes', '--quiet', '--compact', '-o', 'json', '--skip-download'];
-  if (skips.length) args.push('--skip-check', skips.map((s) => s.id).join(','));
-  const run = spawnSync(checkov, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, BC_SKIP_MAPPING: 'TRUE' } });
-  if (run.error) throw run.error;
-  let reports: unknown;
-  try {
-    reports = JSON.parse(run.stdout);
-  } catch {
-    throw new Error(`checkov (kubernetes) did not produce a JSON report (exit ${run.status}):\n${run.stderr.slice(-2000)}`);
-  }
-  const list = (Array.isArray(reports) ? reports : [reports]) as Array<{
-    results?: { failed_checks?: Array<{ check_id: string; check_name: string; resource: string; file_path: string }> };
-    summary?: { passed?: number; skipped?: number; parsing_errors?: number };
-  }>;
-  return {
-    passed: list.reduce((n, r) => n + (r.summary?.passed ?? 0), 0),
-    skipped: list.reduce((n, r) => n + (r.summary?.skipped ?? 0), 0),
-    parsingErrors: list.reduce((n, r) => n + (r.summary?.parsing_errors ?? 0), 0),
-    failed: list.flatMap((r) =>
-      (r.results?.failed_checks ?? []).map((f) => ({ check: f.check_id, name: f.check_name, resource: f.resource, file: f.file_path.replace(/^\//, '') })),
-    ),
-  };
-}
-
 function report(what: string, result: CheckovResult, skips: readonly CheckovSkip[]): void {
   for (const f of result.failed) console.log(`FAILED ${f.check} ${f.name}\n  ${f.resource} (${f.file})`);
   console.log(
@@ -86,7 +60,7 @@ try {
   const manifests = path.join(out, 'kubernetes');
   const rendered = renderServiceCharts(manifests);
   if (rendered === 0) throw new Error('no service of any environment has an image tag: nothing to render and scan');
-  report(`kubernetes (charts/service, ${rendered} rendered services)`, runCheckovKubernetes(toolPath('checkov'), manifests, skips), skips);
+  report(`kubernetes (charts/service, ${rendered} rendered services)`, scanWithCheckov(toolPath('checkov'), manifests, 'kubernetes', skips), skips);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

@@ -66,34 +66,39 @@ export function prepareScanDir(stacksDir: string, scanDir: string): number {
   return n;
 }
 
-/** Runs checkov (terraform_json) over synthesized stacks with the given skips. */
+/** Runs checkov over synthesized stacks (terraform_json) with the given skips. */
 export function runCheckov(checkov: string, stacksDir: string, skips: readonly CheckovSkip[]): CheckovResult {
   const scanDir = mkdtempSync(path.join(tmpdir(), 'checkov-scan-'));
   try {
     if (prepareScanDir(stacksDir, scanDir) === 0) throw new Error(`${stacksDir}: no stacks/<id>/cdk.tf.json to scan`);
-    const args = ['-d', scanDir, '--framework', 'terraform_json', '--quiet', '--compact', '-o', 'json', '--skip-download'];
-    if (skips.length) args.push('--skip-check', skips.map((s) => s.id).join(','));
-    const run = spawnSync(checkov, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, BC_SKIP_MAPPING: 'TRUE' } });
-    if (run.error) throw run.error;
-    let reports: unknown;
-    try {
-      reports = JSON.parse(run.stdout);
-    } catch {
-      throw new Error(`checkov did not produce a JSON report (exit ${run.status}):\n${run.stderr.slice(-2000)}`);
-    }
-    const list = (Array.isArray(reports) ? reports : [reports]) as Array<{
-      results?: { failed_checks?: Array<{ check_id: string; check_name: string; resource: string; file_path: string }> };
-      summary?: { passed?: number; skipped?: number; parsing_errors?: number };
-    }>;
-    return {
-      passed: list.reduce((n, r) => n + (r.summary?.passed ?? 0), 0),
-      skipped: list.reduce((n, r) => n + (r.summary?.skipped ?? 0), 0),
-      parsingErrors: list.reduce((n, r) => n + (r.summary?.parsing_errors ?? 0), 0),
-      failed: list.flatMap((r) =>
-        (r.results?.failed_checks ?? []).map((f) => ({ check: f.check_id, name: f.check_name, resource: f.resource, file: f.file_path.replace(/^\//, '') })),
-      ),
-    };
+    return scanWithCheckov(checkov, scanDir, 'terraform_json', skips);
   } finally {
     rmSync(scanDir, { recursive: true, force: true });
   }
+}
+
+/** Runs one checkov framework over a folder and sums its JSON report(s): what both scans share. */
+export function scanWithCheckov(checkov: string, dir: string, framework: 'terraform_json' | 'kubernetes', skips: readonly CheckovSkip[]): CheckovResult {
+  const args = ['-d', dir, '--framework', framework, '--quiet', '--compact', '-o', 'json', '--skip-download'];
+  if (skips.length) args.push('--skip-check', skips.map((s) => s.id).join(','));
+  const run = spawnSync(checkov, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, BC_SKIP_MAPPING: 'TRUE' } });
+  if (run.error) throw run.error;
+  let reports: unknown;
+  try {
+    reports = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`checkov (${framework}) did not produce a JSON report (exit ${run.status}):\n${run.stderr.slice(-2000)}`);
+  }
+  const list = (Array.isArray(reports) ? reports : [reports]) as Array<{
+    results?: { failed_checks?: Array<{ check_id: string; check_name: string; resource: string; file_path: string }> };
+    summary?: { passed?: number; skipped?: number; parsing_errors?: number };
+  }>;
+  return {
+    passed: list.reduce((n, r) => n + (r.summary?.passed ?? 0), 0),
+    skipped: list.reduce((n, r) => n + (r.summary?.skipped ?? 0), 0),
+    parsingErrors: list.reduce((n, r) => n + (r.summary?.parsing_errors ?? 0), 0),
+    failed: list.flatMap((r) =>
+      (r.results?.failed_checks ?? []).map((f) => ({ check: f.check_id, name: f.check_name, resource: f.resource, file: f.file_path.replace(/^\//, '') })),
+    ),
+  };
 }
