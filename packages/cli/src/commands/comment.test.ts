@@ -7,7 +7,8 @@ import { Testing } from 'cdktf';
 import { capture, cleanTemps, FIXTURES, REPO_ROOT, runBin, tempDir } from '../../test/helpers';
 import { diffStackObjects } from '../lib/object-diff';
 import { UsageError } from '../errors';
-import { buildComment, runComment, stackNameOf } from './comment';
+import { stackNameOf } from '../lib/stack-plan';
+import { buildComment, runComment } from './comment';
 
 const plans = path.join(FIXTURES, 'plans');
 const onePlan = path.join(plans, 'aone-services/plan.json');

@@ -5,16 +5,14 @@ import {
   DEFAULT_MAX_CHARS,
   GITHUB_COMMENT_LIMIT,
   guardPlans,
-  loadPlanFile,
-  PlanFileError,
   renderComment,
   type ObjectChange,
   type StackObjectDiff,
-  type StackPlan,
 } from '@platform/plan-report';
 import { type Command } from 'commander';
 import { EXIT, reportError, UsageError } from '../errors';
 import { parseIntFlag } from '../lib/options';
+import { loadStackPlans } from '../lib/stack-plan';
 import { environmentOf } from '../lib/stacks';
 import { DEFAULT_ACK_FILE, readAcks } from './guard';
 
@@ -42,34 +40,12 @@ export interface CommentOptions {
 }
 
 /** The stack a plan file belongs to: the name of the folder it is in. */
-export function stackNameOf(file: string): string {
-  return path.basename(path.dirname(path.resolve(file)));
-}
-
 /** Loads every plan file (a bad one is a UsageError naming it) and renders one pull-request comment. */
 export function buildComment(options: CommentOptions): string {
   if (options.files.length === 0 && !options.allowEmpty) {
     throw new UsageError('no plan files given — pass one or more …/<stack>/plan.json files (from `platform plan`), or --allow-empty for a comment saying nothing was planned');
   }
-  const seen = new Map<string, string>();
-  const stacks: StackPlan[] = [];
-  const problems: string[] = [];
-  for (const file of options.files) {
-    const stack = stackNameOf(file);
-    const other = seen.get(stack);
-    if (other !== undefined) {
-      problems.push(`${file}: stack "${stack}" is already given by ${other} — the stack name is the plan file's folder name, so pass one plan per stack folder`);
-      continue;
-    }
-    seen.set(stack, file);
-    try {
-      stacks.push({ stack, plan: loadPlanFile(file) });
-    } catch (err) {
-      if (!(err instanceof PlanFileError)) throw err;
-      problems.push(err.message);
-    }
-  }
-  if (problems.length > 0) throw new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} unusable plan files:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  const stacks = loadStackPlans(options.files);
   const maxChars = options.maxChars === undefined ? undefined : parseIntFlag('--max-chars', String(options.maxChars), 1000, GITHUB_COMMENT_LIMIT - 1);
   const objects = options.affected !== undefined ? readObjectDiff(options.affected) : undefined;
   const envDir = path.resolve(options.envDir ?? 'envs');

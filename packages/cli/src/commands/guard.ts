@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
-import { AckFileError, type DestroyAck, formatGuard, parseAcks, type GuardReport, guardPlans, loadPlanFile, PlanFileError, type StackPlan } from '@platform/plan-report';
+import { AckFileError, type DestroyAck, formatGuard, parseAcks, type GuardReport, guardPlans } from '@platform/plan-report';
 import { type Command } from 'commander';
 import { EXIT, reportError, UsageError } from '../errors';
+import { loadStackPlans } from '../lib/stack-plan';
 import { environmentOf } from '../lib/stacks';
 
 /** The acknowledgement file at the repository root, unless `--ack` names another. */
@@ -59,25 +60,7 @@ export function evaluateGuard(options: GuardCommandOptions): { report: GuardRepo
   if (!existsSync(plansDir)) throw new UsageError(`--plans ${options.plans}: no such folder — pass the folder where \`platform plan\` left the plan.json files (e.g. cdktf.out)`);
   const planFiles = findPlanFiles(plansDir);
   if (planFiles.length === 0) throw new UsageError(`--plans ${options.plans}: holds no plan.json — run \`platform plan\` first (it writes <stack>/plan.json)`);
-  const stacks: StackPlan[] = [];
-  const seen = new Map<string, string>();
-  const problems: string[] = [];
-  for (const file of planFiles) {
-    const stack = path.basename(path.dirname(file));
-    const other = seen.get(stack);
-    if (other !== undefined) {
-      problems.push(`${file}: stack "${stack}" also has ${other} — one plan.json per stack folder`);
-      continue;
-    }
-    seen.set(stack, file);
-    try {
-      stacks.push({ stack, plan: loadPlanFile(file) });
-    } catch (err) {
-      if (!(err instanceof PlanFileError)) throw err;
-      problems.push(err.message);
-    }
-  }
-  if (problems.length > 0) throw new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} unusable plan files:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  const stacks = loadStackPlans(planFiles);
   const envs = loadEnvironments(path.resolve(cwd, options.envDir ?? 'envs'), { root: cwd });
   const tiers = new Map(envs.map((e) => [e.name, e.tier as string]));
   const ackFile = path.resolve(cwd, options.ack ?? DEFAULT_ACK_FILE);

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadPlanFile, PlanFileError, summarize, type Plan } from '@platform/plan-report';
-import { EXIT } from '../errors';
+import { loadPlanFile, PlanFileError, summarize, type Plan, type StackPlan } from '@platform/plan-report';
+import { EXIT, UsageError } from '../errors';
 import { type Progress } from './progress';
 import { runPool, spawnRunner, tail, type Runner } from './runner';
 import { type StackDir } from './stacks';
@@ -190,4 +190,36 @@ export function formatOutcomes(outcomes: readonly StackOutcome[], mode: PlanMode
   const noneWord = mode === 'plan' ? 'without changes' : 'without drift';
   lines.push('', `${outcomes.length} stack${outcomes.length === 1 ? '' : 's'}: ${count('changes')} ${changeWord}, ${count('no-changes')} ${noneWord}, ${count('error')} failed — exit ${code}`);
   return lines;
+}
+
+/** The stack a plan file belongs to: its folder's name (`…/<stack>/plan.json`, as `platform plan` writes it). */
+export function stackNameOf(file: string): string {
+  return path.basename(path.dirname(path.resolve(file)));
+}
+
+/**
+ * Loads plan files as stacks (`stackNameOf`): every unreadable file or second plan of one stack is
+ * collected, and all of them are reported in one UsageError. What `platform comment` and `platform guard` read.
+ */
+export function loadStackPlans(files: readonly string[]): StackPlan[] {
+  const seen = new Map<string, string>();
+  const stacks: StackPlan[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    const stack = stackNameOf(file);
+    const other = seen.get(stack);
+    if (other !== undefined) {
+      problems.push(`${file}: stack "${stack}" is already given by ${other} — the stack name is the plan file's folder name, so pass one plan per stack folder`);
+      continue;
+    }
+    seen.set(stack, file);
+    try {
+      stacks.push({ stack, plan: loadPlanFile(file) });
+    } catch (err) {
+      if (!(err instanceof PlanFileError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length > 0) throw new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} unusable plan files:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return stacks;
 }
