@@ -27,7 +27,7 @@ paths=("$@")
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "stress-engine: -n must be a positive integer" >&2; exit 2; }
 [[ "$loops" =~ ^[0-9]+$ ]] || { echo "stress-engine: -l must be a non-negative integer" >&2; exit 2; }
 
-bash scripts/setup-tools.sh tofu python >/dev/null
+[ -x .tools/bin/tofu ] && [ -x .tools/bin/moto_server ] || { echo "stress-engine: run \`npm run setup-tools\` first (OpenTofu and moto in .tools)" >&2; exit 2; }
 
 work=$(mktemp -d -t stress-engine.XXXXXX)
 busy=()
