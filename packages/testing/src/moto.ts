@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { toolPath } from './tools';
 
@@ -128,4 +129,118 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
+}
+
+/** One request that went through a `FaultProxy`. */
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** `X-Amz-Target` (DynamoDB operations, e.g. `DynamoDB_20120810.PutItem`), else undefined. */
+  readonly target?: string;
+  /** The SDK's `amz-sdk-request` header, e.g. `attempt=2; max=5`. */
+  readonly attempt?: string;
+  /** What the client got: the upstream status, or the injected fault. */
+  readonly outcome: number | 'reply-dropped' | 'reply-delayed';
+}
+
+/** Which requests a fault applies to. */
+export type RequestMatcher = (req: {
+  readonly method: string;
+  readonly url: string;
+  readonly target?: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}) => boolean;
+
+/** A real HTTP proxy on 127.0.0.1 in front of moto that can lose or delay replies on purpose. */
+export interface FaultProxy {
+  /** Base URL to give the engine instead of moto's. */
+  readonly endpoint: string;
+  /**
+   * The next `times` requests that `match` are forwarded to moto — so they take effect — and then their
+   * reply is lost: the client's connection is reset instead (what a network error after the write does).
+   */
+  dropReply(match: RequestMatcher, times?: number): void;
+  /** The next `times` requests that `match` get their (complete) reply only after `ms`. */
+  delayReply(match: RequestMatcher, ms: number, times?: number): void;
+  /** Every request so far, in arrival order. */
+  requests(): readonly ProxiedRequest[];
+  stop(): Promise<void>;
+}
+
+interface Fault {
+  readonly match: RequestMatcher;
+  readonly kind: 'drop' | 'delay';
+  readonly ms: number;
+  left: number;
+}
+
+/** Starts a `FaultProxy` forwarding to `upstream` (a moto endpoint). */
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const faults: Fault[] = [];
+  const seen: ProxiedRequest[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const amzTarget = typeof req.headers['x-amz-target'] === 'string' ? req.headers['x-amz-target'] : undefined;
+      const info = { method: req.method ?? 'GET', url: req.url ?? '/', ...(amzTarget ? { target: amzTarget } : {}), headers: req.headers, body: body.toString('utf8') };
+      const fault = faults.find((f) => f.left > 0 && f.match(info));
+      if (fault) fault.left--;
+      const upstreamReq = httpRequest(
+        { host: target.hostname, port: target.port, method: info.method, path: info.url, headers: { ...req.headers, connection: 'close' } },
+        (up) => {
+          const reply: Buffer[] = [];
+          up.on('data', (c: Buffer) => reply.push(c));
+          up.on('end', () => {
+            const record = (outcome: ProxiedRequest['outcome']) =>
+              seen.push({
+                method: info.method,
+                url: info.url,
+                ...(amzTarget ? { target: amzTarget } : {}),
+                ...(typeof req.headers['amz-sdk-request'] === 'string' ? { attempt: req.headers['amz-sdk-request'] } : {}),
+                outcome,
+              });
+            if (fault?.kind === 'drop') {
+              // moto has applied the request; the client never hears so (a TCP reset, as after a network error).
+              record('reply-dropped');
+              req.socket.resetAndDestroy();
+              return;
+            }
+            const send = () => {
+              record(fault?.kind === 'delay' ? 'reply-delayed' : (up.statusCode ?? 502));
+              const headers = { ...up.headers };
+              delete headers['transfer-encoding'];
+              headers['content-length'] = String(Buffer.concat(reply).length);
+              res.writeHead(up.statusCode ?? 502, headers);
+              res.end(Buffer.concat(reply));
+            };
+            if (fault?.kind === 'delay') setTimeout(send, fault.ms);
+            else send();
+          });
+        },
+      );
+      upstreamReq.on('error', (err) => {
+        res.writeHead(502);
+        res.end(String(err));
+      });
+      upstreamReq.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('fault proxy: no address');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    dropReply: (match, times = 1) => void faults.push({ match, kind: 'drop', ms: 0, left: times }),
+    delayReply: (match, ms, times = 1) => void faults.push({ match, kind: 'delay', ms, left: times }),
+    requests: () => [...seen],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
