@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stateBackupBucketName } from '@platform/naming';
-import { environmentFixture, type MotoServer, startMoto, tofu, tofuOk } from '@platform/testing';
+import { environmentFixture, type MotoServer, startMoto, tofu } from '@platform/testing';
 import { stateBuckets } from '../src/state-buckets';
 import {
   aws,
   createBackend,
   DataStack,
   initAndApply,
+  initOnce,
   listKeys,
   motoFactoryOptions,
   readState,
@@ -121,7 +122,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
     await new Promise((r) => setTimeout(r, 1_100)); // S3 times have 1 s resolution; keep backups apart
     dirs = build(2);
     await initAndApply(dirs['dev-app']!);
-    await tofuOk(['init', '-input=false'], { cwd: dirs['dev-network']! }); // re-synthesizing replaced its .terraform
+    await initOnce(dirs['dev-network']!);
     const summary = await ok<BackupSummary>(['backup']);
     expect(summary.copied.map((c) => c.key)).toEqual(['dev/app.tfstate']);
     expect(summary.unchanged).toEqual(['dev/network.tfstate']);

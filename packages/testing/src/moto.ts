@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { toolPath } from './tools';
 
 /** A running moto server (S3, DynamoDB, STS, … on one port), started by `startMoto`. */
@@ -26,6 +29,7 @@ export interface StartMotoOptions {
 }
 
 const running = new Set<ChildProcess>();
+const logDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /**
@@ -51,20 +55,34 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
 }
 
 function launch(bin: string, port: number): MotoServer {
+  // moto logs every request line. It writes them into a file, not a pipe: a pipe fills whenever this
+  // (jest) process is busy — a synchronous synth, a long assertion — and then every moto thread blocks
+  // inside its response, before the reply is sent, stalling all the engines talking to it at once.
+  const logDir = mkdtempSync(path.join(tmpdir(), 'moto-log-'));
+  logDirs.add(logDir);
+  const logFile = path.join(logDir, 'moto.log');
+  const fd = openSync(logFile, 'a');
   const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd, fd],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PYTHONUNBUFFERED: '1' },
   });
+  closeSync(fd);
   running.add(child);
   installExitHook();
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
+  const output = () => {
+    try {
+      const text = readFileSync(logFile, 'utf8');
+      return text.slice(-8000);
+    } catch {
+      return '';
+    }
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => running.delete(child));
+  child.once('exit', () => {
+    running.delete(child);
+    rmSync(logDir, { recursive: true, force: true });
+    logDirs.delete(logDir);
+  });
   const endpoint = `http://127.0.0.1:${port}`;
 
   return {
@@ -90,7 +108,7 @@ function launch(bin: string, port: number): MotoServer {
       await exited;
       clearTimeout(timer);
     },
-    log: () => output,
+    log: output,
   };
 }
 
@@ -128,6 +146,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
+    for (const dir of logDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
 
