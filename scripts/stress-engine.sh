@@ -27,7 +27,9 @@ paths=("$@")
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "stress-engine: -n must be a positive integer" >&2; exit 2; }
 [[ "$loops" =~ ^[0-9]+$ ]] || { echo "stress-engine: -l must be a non-negative integer" >&2; exit 2; }
 
-[ -x .tools/bin/tofu ] && [ -x .tools/bin/moto_server ] || { echo "stress-engine: run \`npm run setup-tools\` first (OpenTofu and moto in .tools)" >&2; exit 2; }
+# The tests take their tools from PLATFORM_TOOLS_BIN when set (see packages/testing/src/tools.ts).
+bin=${PLATFORM_TOOLS_BIN:-.tools/bin}
+[ -x "$bin/tofu" ] && [ -x "$bin/moto_server" ] || { echo "stress-engine: run \`npm run setup-tools\` first (OpenTofu and moto in $bin)" >&2; exit 2; }
 
 work=$(mktemp -d -t stress-engine.XXXXXX)
 busy=()
@@ -42,7 +44,7 @@ for ((i = 0; i < loops; i++)); do
   busy+=($!)
 done
 
-echo "stress-engine: $runs run(s) of ${paths[*]} beside $loops busy CPU loop(s) on $(nproc) core(s); OpenTofu $(.tools/bin/tofu version | head -1 | awk '{print $2}')"
+echo "stress-engine: $runs run(s) of ${paths[*]} beside $loops busy CPU loop(s) on $(nproc) core(s); OpenTofu $(TF_CLI_CONFIG_FILE=/dev/null "$bin/tofu" version | head -1 | awk '{print $2}')"
 failures=0 slowest=0 slowest_run=0 total=0
 declare -a failed_runs=()
 for ((run = 1; run <= runs; run++)); do

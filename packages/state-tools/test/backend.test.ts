@@ -39,7 +39,7 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
       synthStacks(path.join(work, 'cdktf.out'), motoFactoryOptions(moto), (app) => {
         new DataStack(app, dev, 'app', { round });
         new DataStack(app, prod, 'app', { round });
-      });
+      }, { keepInit: true });
     let dirs = build(1);
     // The synthesized backend asks for encryption; the factory did not drop it for the test endpoint.
     const devJson = JSON.parse(readFileSync(path.join(dirs['dev-app']!, 'cdk.tf.json'), 'utf8'));

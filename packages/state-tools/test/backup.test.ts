@@ -50,7 +50,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
     synthStacks(path.join(work, 'cdktf.out'), motoFactoryOptions(moto), (app) => {
       new DataStack(app, dev, 'app', { round });
       new DataStack(app, dev, 'network', { round: 1, items: 1 });
-    });
+    }, { keepInit: true });
   const planExitCode = async (dir: string) =>
     (await tofu(['plan', '-input=false', '-detailed-exitcode', '-lock-timeout=0s'], { cwd: dir })).code;
 

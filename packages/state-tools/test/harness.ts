@@ -83,21 +83,23 @@ export function motoFactoryOptions(
 
 /**
  * Synthesizes like `platform synth` does (atomically, into `outdir`) with the factory options set
- * first, and returns each stack's folder by stack id. Re-synthesizing replaces the folders; what
- * `tofu init` left in a stack folder (`.terraform/`, `.terraform.lock.hcl`) is carried over to the new
- * one, so `initOnce` needs no second init while the backend settings stay the same (if they change,
- * the engine refuses to run with "Backend initialization required" — a loud failure, never a silent one).
+ * first, and returns each stack's folder by stack id. Re-synthesizing replaces the folders, as
+ * `platform synth` does. With `keepInit`, what `tofu init` left in a stack folder (`.terraform/`,
+ * `.terraform.lock.hcl`) is carried over to the new one, so `initOnce` needs no second init while the
+ * backend settings stay the same (if they change, the engine refuses to run with "Backend initialization
+ * required" — a loud failure, never a silent one).
  */
 export function synthStacks(
   outdir: string,
   options: StackFactoryOptions,
   build: (app: App) => void,
+  { keepInit = false }: { readonly keepInit?: boolean } = {},
 ): Record<string, string> {
   mkdirSync(path.dirname(path.resolve(outdir)), { recursive: true });
   const stash = mkdtempSync(path.join(path.dirname(path.resolve(outdir)), '.init-stash-'));
   try {
     const stacksDir = path.join(outdir, 'stacks');
-    const kept = existsSync(stacksDir) ? readdirSync(stacksDir) : [];
+    const kept = keepInit && existsSync(stacksDir) ? readdirSync(stacksDir) : [];
     for (const dir of kept) {
       for (const name of INIT_FILES) {
         const from = path.join(stacksDir, dir, name);

@@ -84,6 +84,7 @@ function lockingFixture(settings: LockSettings) {
         outdir,
         motoFactoryOptions({ ...moto, endpoint: proxy.endpoint }),
         (app) => new DataStack(app, env, 'app', { round, ...slow }),
+        { keepInit: true },
       )['lockit-app']!;
       await initOnce(fixture.dir);
       return fixture.dir;

@@ -42,7 +42,7 @@ describe('state surgery runbook against a real engine (OpenTofu + moto)', () => 
   const code = async (stacks: Record<string, (s: TerraformStack) => void>) => {
     const dirs = synthStacks(outdir(), motoFactoryOptions(moto), (app) => {
       for (const [name, body] of Object.entries(stacks)) new Stack(app, env, name, body);
-    });
+    }, { keepInit: true });
     await Promise.all(Object.values(dirs).map((dir) => initOnce(dir)));
     return Object.fromEntries(Object.entries(dirs).map(([id, dir]) => [id.replace(/^surgery-/, ''), dir]));
   };
