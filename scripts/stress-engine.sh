@@ -59,12 +59,17 @@ for ((run = 1; run <= runs; run++)); do
   ms=$((($(date +%s%N) - start) / 1000000))
   total=$((total + ms))
   if [ "$ms" -gt "$slowest" ]; then slowest=$ms slowest_run=$run; fi
+  suites=''
+  [ -s "$report" ] && suites=$(node -e '
+    const r = require(process.argv[1]);
+    console.log(r.testResults.map((s) => `${require("path").basename(s.name, ".test.ts")} ${((s.perfStats.end - s.perfStats.start) / 1000).toFixed(0)}s`).join(", "));
+  ' "$report")
   if [ "$status" -eq 0 ]; then
-    printf 'run %2d: pass  %6.1f s\n' "$run" "$(echo "$ms / 1000" | bc -l)"
+    printf 'run %2d: pass  %6.1f s  (%s)\n' "$run" "$(echo "$ms / 1000" | bc -l)" "$suites"
   else
     failures=$((failures + 1))
     failed_runs+=("$run")
-    printf 'run %2d: FAIL  %6.1f s\n' "$run" "$(echo "$ms / 1000" | bc -l)"
+    printf 'run %2d: FAIL  %6.1f s  (%s)\n' "$run" "$(echo "$ms / 1000" | bc -l)" "$suites"
     if [ -s "$report" ]; then
       node -e '
         const r = require(process.argv[1]);
