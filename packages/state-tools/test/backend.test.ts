@@ -51,8 +51,8 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
       use_lockfile: true,
     });
 
-    await initAndApply(dirs['dev-app']!);
-    await initAndApply(dirs['prod-app']!);
+    // At once, as CI applies different stacks: separate buckets and keys, so neither may touch the other.
+    await Promise.all([initAndApply(dirs['dev-app']!), initAndApply(dirs['prod-app']!)]);
 
     expect(await listKeys(moto, dev.state.bucket)).toEqual(['dev/app.tfstate']);
     expect(await listKeys(moto, prod.state.bucket)).toEqual(['prod/app.tfstate']);
@@ -93,7 +93,7 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
     const dirs = synthStacks(path.join(work, 'cdktf.out'), motoFactoryOptions(moto), (app) => {
       for (const name of ['network', 'data', 'services']) new DataStack(app, dev, name, { items: 1 });
     });
-    for (const dir of Object.values(dirs)) await initAndApply(dir);
+    await Promise.all(Object.values(dirs).map((dir) => initAndApply(dir)));
     expect(await listKeys(moto, dev.state.bucket)).toEqual([
       'dev/data.tfstate',
       'dev/network.tfstate',

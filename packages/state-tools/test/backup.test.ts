@@ -77,7 +77,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
       })),
     );
     dirs = build(1);
-    for (const dir of Object.values(dirs)) await initAndApply(dir);
+    await Promise.all(Object.values(dirs).map((dir) => initAndApply(dir)));
     // Not state: must not be copied.
     await aws(moto, [
       {
