@@ -209,8 +209,12 @@ describe.each([
     const runs = [startTofu(args, { cwd: dir }), startTofu(args, { cwd: dir })];
     // The winner cannot finish before the gate opens, so the first run to end is the one refused while
     // the other provably held the lock — however slow the machine is.
-    const first = await Promise.race(runs.map((r) => r.result));
-    writeFileSync(gate, '');
+    let first: TofuResult;
+    try {
+      first = await Promise.race(runs.map((r) => r.result));
+    } finally {
+      writeFileSync(gate, '');
+    }
     const results: TofuResult[] = await Promise.all(runs.map((r) => r.result));
 
     const winners = results.filter((r) => r.code === 0);
@@ -249,13 +253,17 @@ describe.each([
       const args = ['apply', '-auto-approve', '-input=false', '-lock-timeout=60s'];
       const runs = [startTofu(args, { cwd: dir }), startTofu(args, { cwd: dir })];
       // The gate opens only once the backend has refused the other run's lock write at least once:
-      // it is waiting on a held lock, not merely late.
-      await waitFor(
-        'the second apply to be refused the held lock',
-        async () => proxy.requests().slice(seen).some((r) => r.target === 'DynamoDB_20120810.PutItem' && r.outcome === 400),
-        60_000,
-      );
-      writeFileSync(gate, '');
+      // it is waiting on a held lock, not merely late. (Opened in any case, so a failure here leaves
+      // no apply holding the lock for the next test.)
+      try {
+        await waitFor(
+          'the second apply to be refused the held lock',
+          async () => proxy.requests().slice(seen).some((r) => r.target === 'DynamoDB_20120810.PutItem' && r.outcome === 400),
+          60_000,
+        );
+      } finally {
+        writeFileSync(gate, '');
+      }
       const results = await Promise.all(runs.map((r) => r.result));
 
       expect(results.map((r) => r.code)).toEqual([0, 0]);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -28,12 +28,16 @@ export interface StartMotoOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** The launcher that serializes moto's request handling. */
+const SERIAL_SERVER = path.join(__dirname, 'moto_serial.py');
+
 const running = new Set<ChildProcess>();
 const logDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /**
- * Starts `moto_server` (from `.tools/bin`, see scripts/setup-tools.sh) on 127.0.0.1 on a free port and
+ * Starts moto's server (the `moto_server` of `.tools/bin`, see scripts/setup-tools.sh, through
+ * `moto_serial.py`, which applies one request at a time) on 127.0.0.1 on a free port and
  * resolves once it answers. Throws `toolPath`'s install hint when moto is missing, so a test never
  * silently skips. Call `stop()` in `afterAll`; a process-exit hook also kills it if a test run dies.
  */
@@ -62,7 +66,10 @@ function launch(bin: string, port: number): MotoServer {
   logDirs.add(logDir);
   const logFile = path.join(logDir, 'moto.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+  // moto's own app and request handler, one request applied at a time (see moto_serial.py: moto's
+  // conditional writes are not atomic across its request threads; AWS's are).
+  const python = path.join(path.dirname(realpathSync(bin)), 'python');
+  const child = spawn(python, [SERIAL_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', fd, fd],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PYTHONUNBUFFERED: '1' },
   });
