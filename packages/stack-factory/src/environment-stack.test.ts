@@ -30,7 +30,7 @@ describe('EnvironmentStack (the stack factory)', () => {
         use_lockfile: true,
       },
     });
-    expect(json.terraform?.required_version).toBe('>= 1.10.0');
+    expect(json.terraform?.required_version).toBe('>= 1.10.2');
   });
 
   test('GIVEN an environment with only the DynamoDB lock WHEN synthesized THEN use_lockfile is absent', () => {

@@ -15,8 +15,13 @@ export function requiredTags(env: EnvironmentConfig): Record<string, string> {
   };
 }
 
-/** Terraform (or OpenTofu) version every stack requires: S3 native locking needs 1.10. */
-export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
+/**
+ * Terraform (or OpenTofu) version every stack requires. S3 native locking (`use_lockfile`) needs 1.10,
+ * and OpenTofu 1.10.0 and 1.10.1 write the `<key>.tflock` object without the `x-amz-server-side-encryption`
+ * header (opentofu#2970, fixed in 1.10.2), which the state bucket policy's deny-unencrypted-writes
+ * statement refuses: a lock those versions cannot take. Tested with OpenTofu 1.12.6 (scripts/setup-tools.sh).
+ */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.2';
 
 /**
  * Options that change how every stack is wired, set once per app with `configureStackFactory`.

@@ -39,7 +39,7 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
       synthStacks(path.join(work, 'cdktf.out'), motoFactoryOptions(moto), (app) => {
         new DataStack(app, envone, 'app', { round });
         new DataStack(app, envthree, 'app', { round });
-      });
+      }, { keepInit: true });
     let dirs = build(1);
     // The synthesized backend asks for encryption; the factory did not drop it for the test endpoint.
     const devJson = JSON.parse(readFileSync(path.join(dirs['envone-app']!, 'cdk.tf.json'), 'utf8'));
@@ -51,8 +51,8 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
       use_lockfile: true,
     });
 
-    await initAndApply(dirs['envone-app']!);
-    await initAndApply(dirs['envthree-app']!);
+    // At once, as CI applies different stacks: separate buckets and keys, so neither may touch the other.
+    await Promise.all([initAndApply(dirs['envone-app']!), initAndApply(dirs['envthree-app']!)]);
 
     expect(await listKeys(moto, envone.state.bucket)).toEqual(['envone/app.tfstate']);
     expect(await listKeys(moto, envthree.state.bucket)).toEqual(['envthree/app.tfstate']);
@@ -93,7 +93,7 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
     const dirs = synthStacks(path.join(work, 'cdktf.out'), motoFactoryOptions(moto), (app) => {
       for (const name of ['network', 'data', 'services']) new DataStack(app, envone, name, { items: 1 });
     });
-    for (const dir of Object.values(dirs)) await initAndApply(dir);
+    await Promise.all(Object.values(dirs).map((dir) => initAndApply(dir)));
     expect(await listKeys(moto, envone.state.bucket)).toEqual([
       'envone/data.tfstate',
       'envone/network.tfstate',

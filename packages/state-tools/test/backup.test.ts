@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stateBackupBucketName } from '@platform/naming';
-import { environmentFixture, firstEnvironment, generatedEnvironmentName, type MotoServer, startMoto, tofu, tofuOk } from '@platform/testing';
+import { environmentFixture, firstEnvironment, generatedEnvironmentName, type MotoServer, startMoto, tofu } from '@platform/testing';
 import { stateBuckets } from '../src/state-buckets';
 import {
   aws,
   createBackend,
   DataStack,
   initAndApply,
+  initOnce,
   listKeys,
   motoFactoryOptions,
   readState,
@@ -50,7 +51,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
     synthStacks(path.join(work, 'cdktf.out'), motoFactoryOptions(moto), (app) => {
       new DataStack(app, dev, 'app', { round });
       new DataStack(app, dev, 'network', { round: 1, items: 1 });
-    });
+    }, { keepInit: true });
   const planExitCode = async (dir: string) =>
     (await tofu(['plan', '-input=false', '-detailed-exitcode', '-lock-timeout=0s'], { cwd: dir })).code;
 
@@ -77,7 +78,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
       })),
     );
     dirs = build(1);
-    for (const dir of Object.values(dirs)) await initAndApply(dir);
+    await Promise.all(Object.values(dirs).map((dir) => initAndApply(dir)));
     // Not state: must not be copied.
     await aws(moto, [
       {
@@ -122,7 +123,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
     await new Promise((r) => setTimeout(r, 1_100)); // S3 times have 1 s resolution; keep backups apart
     dirs = build(2);
     await initAndApply(dirs[`${dev.name}-app`]!);
-    await tofuOk(['init', '-input=false'], { cwd: dirs[`${dev.name}-network`]! }); // re-synthesizing replaced its .terraform
+    await initOnce(dirs[`${dev.name}-network`]!);
     const summary = await ok<BackupSummary>(['backup']);
     expect(summary.copied.map((c) => c.key)).toEqual([`${dev.name}/app.tfstate`]);
     expect(summary.unchanged).toEqual([`${dev.name}/network.tfstate`]);

@@ -3,8 +3,8 @@
  * download, so OpenTofu plans and applies with no registry), synthesized through the real stack
  * factory with the backend pointed at a moto server, and boto3 calls against that server.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { type EnvironmentConfig } from '@platform/config';
 import {
@@ -32,6 +32,11 @@ export interface DataStackOptions {
    * while the apply holds the state lock. @default - none
    */
   readonly slowSeconds?: number;
+  /**
+   * Instead of a fixed sleep, the `Slow` resource's local-exec waits until this file exists (at most 120 s):
+   * the test decides when the apply holding the lock may finish. @default - none
+   */
+  readonly gate?: string;
 }
 
 /** An environment stack made only of `terraform_data` resources: what the tests apply with a real engine. */
@@ -42,11 +47,15 @@ export class DataStack extends EnvironmentStack {
     for (let i = 0; i < (options.items ?? 3); i++) {
       new DataResource(this, `Item${i}`, { input: { stack: name, index: i, round } });
     }
-    if (options.slowSeconds !== undefined) {
+    if (options.slowSeconds !== undefined || options.gate !== undefined) {
+      const command =
+        options.gate !== undefined
+          ? `i=0; while [ ! -e '${options.gate}' ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done`
+          : `sleep ${options.slowSeconds}`;
       new DataResource(this, 'Slow', {
         input: { round },
         triggersReplace: { round },
-        provisioners: [{ type: 'local-exec', command: `sleep ${options.slowSeconds}` }],
+        provisioners: [{ type: 'local-exec', command }],
       });
     }
   }
@@ -74,19 +83,53 @@ export function motoFactoryOptions(
 
 /**
  * Synthesizes like `platform synth` does (atomically, into `outdir`) with the factory options set
- * first, and returns each stack's folder by stack id. Re-synthesizing replaces the folders, so
- * `tofu init` must run again afterwards.
+ * first, and returns each stack's folder by stack id. Re-synthesizing replaces the folders, as
+ * `platform synth` does. With `keepInit`, what `tofu init` left in a stack folder (`.terraform/`,
+ * `.terraform.lock.hcl`) is carried over to the new one, so `initOnce` needs no second init while the
+ * backend settings stay the same (if they change, the engine refuses to run with "Backend initialization
+ * required" — a loud failure, never a silent one).
  */
 export function synthStacks(
   outdir: string,
   options: StackFactoryOptions,
   build: (app: App) => void,
+  { keepInit = false }: { readonly keepInit?: boolean } = {},
 ): Record<string, string> {
-  const stacks = synthesizeAtomically(outdir, (app) => {
-    configureStackFactory(app, options);
-    build(app);
-  });
-  return Object.fromEntries(stacks.map((s) => [s.id, path.join(outdir, s.dir)]));
+  mkdirSync(path.dirname(path.resolve(outdir)), { recursive: true });
+  const stash = mkdtempSync(path.join(path.dirname(path.resolve(outdir)), '.init-stash-'));
+  try {
+    const stacksDir = path.join(outdir, 'stacks');
+    const kept = keepInit && existsSync(stacksDir) ? readdirSync(stacksDir) : [];
+    for (const dir of kept) {
+      for (const name of INIT_FILES) {
+        const from = path.join(stacksDir, dir, name);
+        if (existsSync(from)) {
+          mkdirSync(path.join(stash, dir), { recursive: true });
+          renameSync(from, path.join(stash, dir, name));
+        }
+      }
+    }
+    const stacks = synthesizeAtomically(outdir, (app) => {
+      configureStackFactory(app, options);
+      build(app);
+    });
+    for (const dir of existsSync(stash) ? readdirSync(stash) : []) {
+      if (!existsSync(path.join(stacksDir, dir))) continue;
+      for (const name of readdirSync(path.join(stash, dir))) renameSync(path.join(stash, dir, name), path.join(stacksDir, dir, name));
+    }
+    return Object.fromEntries(stacks.map((s) => [s.id, path.join(outdir, s.dir)]));
+  } finally {
+    rmSync(stash, { recursive: true, force: true });
+  }
+}
+
+/** What `tofu init` writes into a stack folder. */
+const INIT_FILES = ['.terraform', '.terraform.lock.hcl'];
+
+/** `tofu init`, unless this folder was initialised already (see `synthStacks`). */
+export async function initOnce(dir: string, extra: Partial<TofuOptions> = {}): Promise<void> {
+  if (existsSync(path.join(dir, '.terraform', 'terraform.tfstate'))) return;
+  await tofuOk(['init', '-input=false'], { cwd: dir, ...extra });
 }
 
 /** One boto3 call, as `aws_ops.py` runs it. */
@@ -98,30 +141,66 @@ export interface AwsOp {
   readonly ok?: readonly string[];
 }
 
-/** Runs boto3 calls against moto in one Python process and returns their responses. */
+/** The boto3 worker of this test file: one long-lived `aws_ops.py`, answering one batch per line. */
+interface AwsWorker {
+  readonly child: ChildProcess;
+  readonly pending: Array<{ resolve: (r: Array<Record<string, unknown>>) => void; reject: (e: Error) => void }>;
+  stderr: string;
+}
+let worker: AwsWorker | undefined;
+
+function awsWorker(): AwsWorker {
+  if (worker && worker.child.exitCode === null && worker.child.signalCode === null) return worker;
+  if (!existsSync(PYTHON))
+    throw new Error('.tools/venv is missing: run `npm run setup-tools` (scripts/setup-tools.sh) first');
+  const child = spawn(PYTHON, [path.join(__dirname, 'aws_ops.py')], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
+  const w: AwsWorker = { child, pending: [], stderr: '' };
+  let buffer = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    buffer += c.toString('utf8');
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      const answer = JSON.parse(line) as { results?: Array<Record<string, unknown>>; failure?: string };
+      const next = w.pending.shift();
+      if (answer.results) next?.resolve(answer.results);
+      else next?.reject(new Error(`aws_ops.py: ${answer.failure}`));
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => (w.stderr = (w.stderr + c.toString('utf8')).slice(-4000)));
+  const fail = (why: string) => {
+    for (const p of w.pending.splice(0)) p.reject(new Error(`aws_ops.py ${why}: ${w.stderr}`));
+  };
+  child.once('error', (err) => fail(`could not start (${err.message})`));
+  child.once('exit', (code, signal) => fail(`exited (${code ?? signal})`));
+  // Never keeps jest alive; stopped after the file's tests, or when its stdin closes with the worker.
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stderr as unknown as { unref?: () => void }).unref?.();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  worker = w;
+  return w;
+}
+
+afterAll(() => {
+  worker?.child.stdin?.end();
+  worker = undefined;
+});
+
+/** Runs boto3 calls against moto (in this file's long-lived Python worker) and returns their responses. */
 export function aws(
-  moto: MotoServer,
+  moto: Pick<MotoServer, 'endpoint'>,
   ops: readonly AwsOp[],
   region = 'eu-west-1',
 ): Promise<Array<Record<string, unknown>>> {
-  if (!existsSync(PYTHON))
-    throw new Error('.tools/venv is missing: run `npm run setup-tools` (scripts/setup-tools.sh) first');
+  const w = awsWorker();
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [path.join(__dirname, 'aws_ops.py')], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as Array<Record<string, unknown>>)
-        : reject(new Error(`aws_ops.py failed (${code}): ${err}`)),
-    );
-    child.stdin.end(JSON.stringify({ endpoint: moto.endpoint, region, ops }));
+    w.pending.push({ resolve, reject });
+    w.child.stdin!.write(`${JSON.stringify({ endpoint: moto.endpoint, region, ops })}\n`);
   });
 }
 
@@ -181,9 +260,9 @@ export async function readState(moto: MotoServer, bucket: string, key: string): 
   return JSON.parse(res!.Body as string) as StateFile;
 }
 
-/** `tofu init` then `tofu apply` in a stack folder. */
+/** `tofu init` (once per folder, see `initOnce`) then `tofu apply` in a stack folder. */
 export async function initAndApply(dir: string, extra: Partial<TofuOptions> = {}): Promise<void> {
-  await tofuOk(['init', '-input=false'], { cwd: dir, ...extra });
+  await initOnce(dir, extra);
   await tofuOk(['apply', '-auto-approve', '-input=false', '-lock-timeout=5s'], { cwd: dir, ...extra });
 }
 
@@ -192,7 +271,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
 }

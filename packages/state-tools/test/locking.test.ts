@@ -1,11 +1,23 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { environmentFixture, firstEnvironment, type MotoServer, startMoto, startTofu, tofu, tofuOk, type TofuResult } from '@platform/testing';
+import {
+  environmentFixture,
+  firstEnvironment,
+  type FaultProxy,
+  type MotoServer,
+  startFaultProxy,
+  startMoto,
+  startTofu,
+  tofu,
+  tofuOk,
+  type TofuResult,
+} from '@platform/testing';
 import {
   aws,
   createBackend,
   DataStack,
+  initOnce,
   motoFactoryOptions,
   readState,
   synthStacks,
@@ -43,13 +55,20 @@ function resourcesOf(state: StateFile): Record<string, unknown> {
   );
 }
 
+/** The first apply of each locking mode, started together once moto is up. */
+const setups: Array<() => void> = [];
 let moto: MotoServer;
+/** Every engine talks to moto through this proxy (faults off): the tests read what reached the backend. */
+let proxy: FaultProxy;
 let work: string;
 beforeAll(async () => {
   moto = await startMoto();
+  proxy = await startFaultProxy(moto.endpoint);
   work = mkdtempSync(path.join(tmpdir(), 'state-locking-'));
+  for (const start of setups) start();
 });
 afterAll(async () => {
+  await proxy?.stop();
   await moto?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -59,17 +78,20 @@ function lockingFixture(settings: LockSettings) {
   const env = environmentFixture(firstEnvironment(), { state: settings }, 'lockit');
   const fixture = {
     dir: '',
-    /** Synthesizes the stack for `round` (re-synthesizing wipes .terraform, so init again). */
-    async synthRound(round: number, slowSeconds: number): Promise<string> {
+    /** Synthesizes the stack for `round` (init once: the backend settings never change). */
+    async synthRound(round: number, slow: { slowSeconds?: number; gate?: string }): Promise<string> {
       const outdir = path.join(work, settings.bucket, 'cdktf.out');
       fixture.dir = synthStacks(
         outdir,
-        motoFactoryOptions(moto),
-        (app) => new DataStack(app, env, 'app', { round, slowSeconds }),
+        motoFactoryOptions({ ...moto, endpoint: proxy.endpoint }),
+        (app) => new DataStack(app, env, 'app', { round, ...slow }),
+        { keepInit: true },
       )['lockit-app']!;
-      await tofuOk(['init', '-input=false'], { cwd: fixture.dir });
+      await initOnce(fixture.dir);
       return fixture.dir;
     },
+    /** A file whose creation lets the gated apply (see DataStack's `gate`) finish. */
+    gate: (round: number) => path.join(work, `gate-${settings.bucket}-${round}`),
     /** Every lock record held on the state right now: the DynamoDB item and/or the S3 lockfile. */
     async heldLocks(): Promise<LockInfo[]> {
       const ops = [
@@ -107,11 +129,17 @@ function lockingFixture(settings: LockSettings) {
     },
     state: () => readState(moto, settings.bucket, KEY),
   };
-  beforeAll(async () => {
-    await createBackend(moto, { buckets: [settings.bucket], lockTable: settings.lockTable });
-    await fixture.synthRound(1, 0);
-    await tofuOk(['apply', '-auto-approve', '-input=false'], { cwd: fixture.dir });
-  }, 60_000);
+  // Round 1 of every mode runs at once (own bucket, own folder), started by the file's first beforeAll.
+  let ready: Promise<void> | undefined;
+  setups.push(() => {
+    ready = (async () => {
+      await createBackend(moto, { buckets: [settings.bucket], lockTable: settings.lockTable });
+      await fixture.synthRound(1, { slowSeconds: 0 });
+      await tofuOk(['apply', '-auto-approve', '-input=false'], { cwd: fixture.dir });
+    })();
+    ready.catch(() => undefined); // awaited (and reported) by the mode's own beforeAll
+  });
+  beforeAll(() => ready, 90_000);
   return { env, fixture };
 }
 
@@ -122,7 +150,7 @@ async function crashThenForceUnlock(
   round: number,
 ): Promise<void> {
   const before = await fixture.state();
-  const dir = await fixture.synthRound(round, 60);
+  const dir = await fixture.synthRound(round, { slowSeconds: 60 });
   const crashed = startTofu(['apply', '-auto-approve', '-input=false'], { cwd: dir });
   await waitFor('the apply to reach its slow resource', async () =>
     crashed.output().includes("Provisioning with 'local-exec'"),
@@ -176,14 +204,24 @@ describe.each([
 
   test('GIVEN two applies of the same stack started at once WHEN neither waits THEN exactly one proceeds, the other fails with the lock error, and the state advanced by exactly that one apply', async () => {
     const before = await fixture.state();
-    const dir = await fixture.synthRound(2, 2);
+    const gate = fixture.gate(2);
+    const dir = await fixture.synthRound(2, { gate });
     const args = ['apply', '-auto-approve', '-input=false', '-lock-timeout=0s'];
-    const results: TofuResult[] = await Promise.all([tofu(args, { cwd: dir }), tofu(args, { cwd: dir })]);
+    const runs = [startTofu(args, { cwd: dir }), startTofu(args, { cwd: dir })];
+    // The winner cannot finish before the gate opens, so the first run to end is the one refused while
+    // the other provably held the lock — however slow the machine is.
+    let first: TofuResult;
+    try {
+      first = await Promise.race(runs.map((r) => r.result));
+    } finally {
+      writeFileSync(gate, '');
+    }
+    const results: TofuResult[] = await Promise.all(runs.map((r) => r.result));
 
     const winners = results.filter((r) => r.code === 0);
     const losers = results.filter((r) => r.code !== 0);
+    expect(losers).toEqual([first]);
     expect(winners).toHaveLength(1);
-    expect(losers).toHaveLength(1);
     expect(winners[0]!.stdout).toContain('Apply complete! Resources: 1 added, 3 changed, 1 destroyed.');
     expect(losers[0]!.code).toBe(1);
     expect(losers[0]!.stderr).toContain(LOCK_ERROR);
@@ -210,9 +248,24 @@ describe.each([
     'GIVEN two applies started at once WHEN both may wait on the lock THEN the second waits for the first, then finds nothing to do; the state advanced once',
     async () => {
       const before = await fixture.state();
-      const dir = await fixture.synthRound(3, 2);
+      const gate = fixture.gate(3);
+      const dir = await fixture.synthRound(3, { gate });
+      const seen = proxy.requests().length;
       const args = ['apply', '-auto-approve', '-input=false', '-lock-timeout=60s'];
-      const results = await Promise.all([tofu(args, { cwd: dir }), tofu(args, { cwd: dir })]);
+      const runs = [startTofu(args, { cwd: dir }), startTofu(args, { cwd: dir })];
+      // The gate opens only once the backend has refused the other run's lock write at least once:
+      // it is waiting on a held lock, not merely late. (Opened in any case, so a failure here leaves
+      // no apply holding the lock for the next test.)
+      try {
+        await waitFor(
+          'the second apply to be refused the held lock',
+          async () => proxy.requests().slice(seen).some((r) => r.target === 'DynamoDB_20120810.PutItem' && r.outcome === 400),
+          60_000,
+        );
+      } finally {
+        writeFileSync(gate, '');
+      }
+      const results = await Promise.all(runs.map((r) => r.result));
 
       expect(results.map((r) => r.code)).toEqual([0, 0]);
       const outputs = results.map((r) => r.stdout);

@@ -11,7 +11,7 @@ import { EnvironmentStack } from '@platform/stack-factory';
 import { environmentFixture, firstEnvironment, type MotoServer, startMoto, tofuOk } from '@platform/testing';
 import { DataResource, type TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { createBackend, motoFactoryOptions, synthStacks } from './harness';
+import { createBackend, initOnce, motoFactoryOptions, synthStacks } from './harness';
 
 const env = environmentFixture(
   firstEnvironment(),
@@ -38,12 +38,12 @@ describe('state surgery runbook against a real engine (OpenTofu + moto)', () => 
   let work: string;
   const outdir = () => path.join(work, 'cdktf.out');
 
-  /** Synthesizes the given stacks (id → body) and runs `tofu init` in each; returns their folders. */
+  /** Synthesizes the given stacks (id → body) and runs `tofu init` in each new one; returns their folders. */
   const code = async (stacks: Record<string, (s: TerraformStack) => void>) => {
     const dirs = synthStacks(outdir(), motoFactoryOptions(moto), (app) => {
       for (const [name, body] of Object.entries(stacks)) new Stack(app, env, name, body);
-    });
-    for (const dir of Object.values(dirs)) await tofuOk(['init', '-input=false'], { cwd: dir });
+    }, { keepInit: true });
+    await Promise.all(Object.values(dirs).map((dir) => initOnce(dir)));
     return Object.fromEntries(Object.entries(dirs).map(([id, dir]) => [id.replace(/^surgery-/, ''), dir]));
   };
   const apply = (dir: string) => tofuOk(['apply', '-auto-approve', '-input=false', '-lock-timeout=10s'], { cwd: dir });

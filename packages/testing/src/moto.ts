@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { closeSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { toolPath } from './tools';
 
 /** A running moto server (S3, DynamoDB, STS, … on one port), started by `startMoto`. */
@@ -24,11 +28,16 @@ export interface StartMotoOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** The launcher that serializes moto's request handling. */
+const SERIAL_SERVER = path.join(__dirname, 'moto_serial.py');
+
 const running = new Set<ChildProcess>();
+const logDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /**
- * Starts `moto_server` (from `.tools/bin`, see scripts/setup-tools.sh) on 127.0.0.1 on a free port and
+ * Starts moto's server (the `moto_server` of `.tools/bin`, see scripts/setup-tools.sh, through
+ * `moto_serial.py`, which applies one request at a time) on 127.0.0.1 on a free port and
  * resolves once it answers. Throws `toolPath`'s install hint when moto is missing, so a test never
  * silently skips. Call `stop()` in `afterAll`; a process-exit hook also kills it if a test run dies.
  */
@@ -50,20 +59,37 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
 }
 
 function launch(bin: string, port: number): MotoServer {
-  const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // moto logs every request line. It writes them into a file, not a pipe: a pipe fills whenever this
+  // (jest) process is busy — a synchronous synth, a long assertion — and then every moto thread blocks
+  // inside its response, before the reply is sent, stalling all the engines talking to it at once.
+  const logDir = mkdtempSync(path.join(tmpdir(), 'moto-log-'));
+  logDirs.add(logDir);
+  const logFile = path.join(logDir, 'moto.log');
+  const fd = openSync(logFile, 'a');
+  // moto's own app and request handler, one request applied at a time (see moto_serial.py: moto's
+  // conditional writes are not atomic across its request threads; AWS's are).
+  const python = path.join(path.dirname(realpathSync(bin)), 'python');
+  const child = spawn(python, [SERIAL_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', fd, fd],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PYTHONUNBUFFERED: '1' },
   });
+  closeSync(fd);
   running.add(child);
   installExitHook();
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
+  const output = () => {
+    try {
+      const text = readFileSync(logFile, 'utf8');
+      return text.slice(-8000);
+    } catch {
+      return '';
+    }
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => running.delete(child));
+  child.once('exit', () => {
+    running.delete(child);
+    rmSync(logDir, { recursive: true, force: true });
+    logDirs.delete(logDir);
+  });
   const endpoint = `http://127.0.0.1:${port}`;
 
   return {
@@ -89,7 +115,7 @@ function launch(bin: string, port: number): MotoServer {
       await exited;
       clearTimeout(timer);
     },
-    log: () => output,
+    log: output,
   };
 }
 
@@ -127,5 +153,120 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
+    for (const dir of logDirs) rmSync(dir, { recursive: true, force: true });
   });
+}
+
+/** One request that went through a `FaultProxy`. */
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** `X-Amz-Target` (DynamoDB operations, e.g. `DynamoDB_20120810.PutItem`), else undefined. */
+  readonly target?: string;
+  /** The SDK's `amz-sdk-request` header, e.g. `attempt=2; max=5`. */
+  readonly attempt?: string;
+  /** What the client got: the upstream status, or the injected fault. */
+  readonly outcome: number | 'reply-dropped' | 'reply-delayed';
+}
+
+/** Which requests a fault applies to. */
+export type RequestMatcher = (req: {
+  readonly method: string;
+  readonly url: string;
+  readonly target?: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}) => boolean;
+
+/** A real HTTP proxy on 127.0.0.1 in front of moto that can lose or delay replies on purpose. */
+export interface FaultProxy {
+  /** Base URL to give the engine instead of moto's. */
+  readonly endpoint: string;
+  /**
+   * The next `times` requests that `match` are forwarded to moto — so they take effect — and then their
+   * reply is lost: the client's connection is reset instead (what a network error after the write does).
+   */
+  dropReply(match: RequestMatcher, times?: number): void;
+  /** The next `times` requests that `match` get their (complete) reply only after `ms`. */
+  delayReply(match: RequestMatcher, ms: number, times?: number): void;
+  /** Every request so far, in arrival order. */
+  requests(): readonly ProxiedRequest[];
+  stop(): Promise<void>;
+}
+
+interface Fault {
+  readonly match: RequestMatcher;
+  readonly kind: 'drop' | 'delay';
+  readonly ms: number;
+  left: number;
+}
+
+/** Starts a `FaultProxy` forwarding to `upstream` (a moto endpoint). */
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const faults: Fault[] = [];
+  const seen: ProxiedRequest[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const amzTarget = typeof req.headers['x-amz-target'] === 'string' ? req.headers['x-amz-target'] : undefined;
+      const info = { method: req.method ?? 'GET', url: req.url ?? '/', ...(amzTarget ? { target: amzTarget } : {}), headers: req.headers, body: body.toString('utf8') };
+      const fault = faults.find((f) => f.left > 0 && f.match(info));
+      if (fault) fault.left--;
+      const upstreamReq = httpRequest(
+        { host: target.hostname, port: target.port, method: info.method, path: info.url, headers: { ...req.headers, connection: 'close' } },
+        (up) => {
+          const reply: Buffer[] = [];
+          up.on('data', (c: Buffer) => reply.push(c));
+          up.on('end', () => {
+            const record = (outcome: ProxiedRequest['outcome']) =>
+              seen.push({
+                method: info.method,
+                url: info.url,
+                ...(amzTarget ? { target: amzTarget } : {}),
+                ...(typeof req.headers['amz-sdk-request'] === 'string' ? { attempt: req.headers['amz-sdk-request'] } : {}),
+                outcome,
+              });
+            if (fault?.kind === 'drop') {
+              // moto has applied the request; the client never hears so (a TCP reset, as after a network error).
+              record('reply-dropped');
+              req.socket.resetAndDestroy();
+              return;
+            }
+            const send = () => {
+              record(fault?.kind === 'delay' ? 'reply-delayed' : (up.statusCode ?? 502));
+              const headers = { ...up.headers };
+              delete headers['transfer-encoding'];
+              headers['content-length'] = String(Buffer.concat(reply).length);
+              res.writeHead(up.statusCode ?? 502, headers);
+              res.end(Buffer.concat(reply));
+            };
+            if (fault?.kind === 'delay') setTimeout(send, fault.ms);
+            else send();
+          });
+        },
+      );
+      upstreamReq.on('error', (err) => {
+        res.writeHead(502);
+        res.end(String(err));
+      });
+      upstreamReq.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('fault proxy: no address');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    dropReply: (match, times = 1) => void faults.push({ match, kind: 'drop', ms: 0, left: times }),
+    delayReply: (match, ms, times = 1) => void faults.push({ match, kind: 'delay', ms, left: times }),
+    requests: () => [...seen],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { devNull } from 'node:os';
+import * as path from 'node:path';
 import { toolPath } from './tools';
 
 /** What a finished `tofu` run printed and how it ended. */
@@ -43,7 +44,7 @@ const TWO_WORD_COMMANDS = new Set(['state', 'workspace', 'providers']);
  * and TF_LOG_PATH, for debugging): automation mode, no CLI configuration (so no plugin cache, no
  * credentials helpers), static test credentials, no instance metadata lookups.
  */
-export function tofuEnv(options: Pick<TofuOptions, 'region' | 'env'> = {}): Record<string, string> {
+export function tofuEnv(options: Pick<TofuOptions, 'region' | 'env'> & { readonly command?: readonly string[] } = {}): Record<string, string> {
   const region = options.region ?? 'eu-west-1';
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -58,11 +59,20 @@ export function tofuEnv(options: Pick<TofuOptions, 'region' | 'env'> = {}): Reco
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_EC2_METADATA_DISABLED: 'true',
-    // Debugging a failing test: TF_LOG=DEBUG TF_LOG_PATH=/tmp/tofu.log npx jest …
+    // Debugging a failing test: TF_LOG=DEBUG TF_LOG_PATH=/tmp/tofu.log npx jest …, or TF_LOG_DIR=<dir>
+    // for one log file per tofu run (concurrent runs do not interleave; the file names the command).
     ...(process.env.TF_LOG ? { TF_LOG: process.env.TF_LOG } : {}),
     ...(process.env.TF_LOG_PATH ? { TF_LOG_PATH: process.env.TF_LOG_PATH } : {}),
+    ...(process.env.TF_LOG && process.env.TF_LOG_DIR ? { TF_LOG_PATH: logFileIn(process.env.TF_LOG_DIR, options.command) } : {}),
     ...options.env,
   };
+}
+
+let logSequence = 0;
+/** A fresh log file name in `dir`: time, process, sequence and the command's first words. */
+function logFileIn(dir: string, command: readonly string[] = []): string {
+  const words = command.filter((a) => !a.startsWith('-')).slice(0, 2).join('-') || 'tofu';
+  return path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}-${++logSequence}-${words}.log`);
 }
 
 /** `args` with `-no-color` placed after the (sub)command, where every tofu command accepts it. */
@@ -81,7 +91,7 @@ export function startTofu(args: readonly string[], options: TofuOptions): Runnin
   const command = `tofu ${fullArgs.join(' ')}`;
   const child = spawn(bin, fullArgs, {
     cwd: options.cwd,
-    env: tofuEnv(options),
+    env: tofuEnv({ ...options, command: args }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

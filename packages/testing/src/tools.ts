@@ -8,13 +8,21 @@ export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export type ToolName = 'helm' | 'helm-unittest' | 'actionlint' | 'tofu' | 'checkov' | 'moto_server';
 
 /**
+ * Folder of the pinned tools: `.tools/bin`, or `PLATFORM_TOOLS_BIN` when set (e.g. to try another
+ * OpenTofu build without replacing the shared one: a folder of symlinks, one per tool).
+ */
+export function toolsBin(): string {
+  return process.env.PLATFORM_TOOLS_BIN ? path.resolve(process.env.PLATFORM_TOOLS_BIN) : path.join(repoRoot, '.tools', 'bin');
+}
+
+/**
  * Path of a pinned tool installed by `scripts/setup-tools.sh`.
  * Throws a message that says how to install it when it is missing, so a test never silently passes without it.
  */
 export function toolPath(name: ToolName): string {
-  const candidate = path.join(repoRoot, '.tools', 'bin', name);
+  const candidate = path.join(toolsBin(), name);
   if (!existsSync(candidate)) {
-    throw new Error(`${name} is not installed in .tools/bin: run \`npm run setup-tools\` (scripts/setup-tools.sh) first`);
+    throw new Error(`${name} is not installed in ${path.relative(repoRoot, toolsBin()) || toolsBin()}: run \`npm run setup-tools\` (scripts/setup-tools.sh) first`);
   }
   return candidate;
 }

@@ -5,6 +5,7 @@ import { driftReport, slackPayload, type DriftJson, type SlackBlock, type SlackP
 import { type Command } from 'commander';
 import { EXIT, reportError, UsageError } from '../errors';
 import { DEFAULT_PARALLEL, MAX_PARALLEL, parseParallel, type EngineCommandOptions } from '../lib/options';
+import { diagnoseLocks } from '../lib/lock-diagnosis';
 import { createProgress, progressMode } from '../lib/progress';
 import { resolveTerraformBinary } from '../lib/runner';
 import { formatOutcomes, planStacks, type StackOutcome } from '../lib/stack-plan';
@@ -97,6 +98,7 @@ export async function runDrift(options: DriftOptions = {}): Promise<number> {
       { mode: options.progress ?? progressMode(), write: writeErr },
     );
     let outcomes: StackOutcome[];
+    const startedAt = new Date();
     try {
       outcomes = await planStacks({
         stacks,
@@ -113,6 +115,7 @@ export async function runDrift(options: DriftOptions = {}): Promise<number> {
     }
     if (options.verbose) writeLogs(outcomes, write);
     for (const line of formatOutcomes(outcomes, 'refresh-only')) write(line);
+    for (const line of diagnoseLocks(outcomes, { startedAt })) writeErr(line);
 
     const checked = outcomes.filter((o) => o.plan).map((o) => ({ stack: o.stack, plan: o.plan! }));
     const failed = outcomes.filter((o) => o.status === 'error');

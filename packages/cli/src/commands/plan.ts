@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type Command } from 'commander';
 import { EXIT, reportError, UsageError } from '../errors';
 import { parseParallel, DEFAULT_PARALLEL, MAX_PARALLEL, type EngineCommandOptions } from '../lib/options';
+import { diagnoseLocks } from '../lib/lock-diagnosis';
 import { createProgress, progressMode } from '../lib/progress';
 import { resolveTerraformBinary } from '../lib/runner';
 import { exitCodeOf, formatOutcomes, planStacks, type StackOutcome } from '../lib/stack-plan';
@@ -76,6 +77,7 @@ export async function runPlan(options: PlanOptions = {}): Promise<number> {
       { mode: options.progress ?? progressMode(), write: writeErr },
     );
     let outcomes: StackOutcome[];
+    const startedAt = new Date();
     try {
       outcomes = await planStacks({ stacks, mode: 'plan', parallel, binary, runner: options.runner, progress, env: { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' } });
     } finally {
@@ -83,6 +85,7 @@ export async function runPlan(options: PlanOptions = {}): Promise<number> {
     }
     if (options.verbose) writeLogs(outcomes, write);
     for (const line of formatOutcomes(outcomes, 'plan')) write(line);
+    for (const line of diagnoseLocks(outcomes, { startedAt })) writeErr(line);
     return exitCodeOf(outcomes);
   } catch (err) {
     return reportError(err, writeErr);
