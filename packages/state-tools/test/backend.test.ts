@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { stateKmsKeyAliasArn } from '@platform/naming';
 import { environmentFixture, environmentOfTier, firstEnvironment, type MotoServer, startMoto, tofuOk } from '@platform/testing';
 import {
   aws,
@@ -60,9 +61,10 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
       { client: 's3', method: 'head_object', args: { Bucket: envone.state.bucket, Key: 'envone/app.tfstate' } },
       { client: 's3', method: 'head_object', args: { Bucket: envthree.state.bucket, Key: 'envthree/app.tfstate' } },
     ]);
-    // The buckets have no default encryption here, so SSE on the object proves the request carried it.
-    expect(devHead!.ServerSideEncryption).toBe('AES256');
-    expect(prodHead!.ServerSideEncryption).toBe('AES256');
+    // The buckets have no default encryption here, so SSE-KMS with the state key on each object proves the
+    // request carried the backend's kms_key_id (the state bucket's key, by alias ARN).
+    expect(devHead).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: stateKmsKeyAliasArn(envone.aws.accountId, envone.state.region, envone.state.bucket) });
+    expect(prodHead).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: stateKmsKeyAliasArn(envthree.aws.accountId, envthree.state.region, envthree.state.bucket) });
     const devState = await readState(moto, envone.state.bucket, 'envone/app.tfstate');
     expect(devState.resources.map((r) => `${r.type}.${r.name}`).sort()).toEqual([
       'terraform_data.Item0',
@@ -101,9 +103,9 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
     ]);
   }, 60_000);
 
-  // Characterisation of the engine, recorded for the state-backend design: `encrypt = true` without
-  // `kms_key_id` asks S3 for SSE-S3 explicitly, and S3 honours the request over the bucket default.
-  test('GIVEN a state bucket whose default encryption is SSE-KMS WHEN tofu writes state THEN the object is AES256, because the backend asks for it', async () => {
+  // The backend names its key (`kms_key_id`): a bucket default with another key does not decide what
+  // encrypts state, so state and its backups never depend on a bucket setting someone can change.
+  test('GIVEN a state bucket whose default encryption is SSE-KMS with another key WHEN tofu writes state THEN the object is encrypted with the backend\'s kms_key_id', async () => {
     await createBackend(moto, { buckets: [envone.state.bucket], lockTable: envone.state.lockTable });
     const [key] = await aws(moto, [{ client: 'kms', method: 'create_key', args: {} }]);
     const keyArn = (key!.KeyMetadata as { Arn: string }).Arn;
@@ -128,8 +130,8 @@ describe('S3 backend against a real engine (OpenTofu + moto)', () => {
     const [head] = await aws(moto, [
       { client: 's3', method: 'head_object', args: { Bucket: envone.state.bucket, Key: 'envone/app.tfstate' } },
     ]);
-    expect(head).toMatchObject({ ServerSideEncryption: 'AES256' });
-    expect(head).not.toHaveProperty('SSEKMSKeyId');
+    expect(head).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: stateKmsKeyAliasArn(envone.aws.accountId, envone.state.region, envone.state.bucket) });
+    expect(head!.SSEKMSKeyId).not.toBe(keyArn);
     const plan = await tofuOk(['plan', '-detailed-exitcode', '-input=false'], { cwd: dirs['envone-app']! });
     expect(plan.stdout).toContain('No changes.');
   }, 60_000);

@@ -85,7 +85,7 @@ describe('bootstrap: local state first, then migrated into the bucket it created
     const [head] = await aws(moto, [
       { client: 's3', method: 'head_object', args: { Bucket: target!.bucket, Key: bootstrapStateKey() } },
     ]);
-    expect(head!.ServerSideEncryption).toBe('AES256');
+    expect(head!.ServerSideEncryption).toBe('aws:kms'); // the backend's kms_key_id: the state key it created
     const plan = await tofuOk(['plan', '-input=false', '-detailed-exitcode'], { cwd: dir });
     expect(plan.stdout).toContain('No changes.');
     const list = await tofuOk(['state', 'list'], { cwd: dir });
