@@ -346,7 +346,7 @@ describe('BootstrapStack', () => {
     });
 
     test('WHEN the state key exists THEN the CI roles may decrypt with that key only (by reference, not a guessed ARN)', () => {
-      const { json } = bootstrap(environmentFixture('dev'), { backend: 's3' });
+      const { json } = bootstrap(environmentFixture(firstEnvironment()), { backend: 's3' });
       const docs = json.data?.aws_iam_policy_document ?? {};
       const prPlan = Object.entries(docs).find(([id]) => /pr-plan_PermissionsDocument/.test(id))![1] as { statement: Array<Record<string, unknown>> };
       expect(prPlan.statement.find((st) => st.sid === 'DenyDecryptOutsideStateKey')).toMatchObject({
@@ -355,12 +355,12 @@ describe('BootstrapStack', () => {
     });
 
     test('WHEN two buckets in one account both create the GitHub OIDC provider THEN a ConfigError asks for lookup; with lookup the second reads it', () => {
-      const dev = environmentFixture('dev');
-      const other = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' } }, 'other');
+      const dev = environmentFixture(firstEnvironment());
+      const other = environmentFixture(firstEnvironment(), { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' } }, 'other');
       expect(() => bootstrapTargets([dev, other])).toThrow(
         /envs\/other\.yaml: github\.oidcProvider "create" would create a second GitHub OIDC provider in account 111111111111 \(envs\/dev\.yaml creates it\) — set github\.oidcProvider: lookup here/,
       );
-      const lookup = environmentFixture('dev', { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' }, github: { oidcProvider: 'lookup' } }, 'other');
+      const lookup = environmentFixture(firstEnvironment(), { state: { bucket: 'acme-tfstate-other', lockTable: 'other-locks' }, github: { oidcProvider: 'lookup' } }, 'other');
       const targets = bootstrapTargets([dev, lookup]);
       const json = synthJson(new BootstrapStack(new App(), targets.find((t) => t.owner.name === 'other')!, { backend: 's3' }));
       expect(json).toHaveNoResource('aws_iam_openid_connect_provider');
@@ -368,8 +368,8 @@ describe('BootstrapStack', () => {
     });
 
     test('WHEN environments sharing a bucket name different repositories THEN the disagreement is reported', () => {
-      const dev = environmentFixture('dev');
-      const mirror = environmentFixture('dev', { github: { repository: 'someone-else/fork' } }, 'mirror');
+      const dev = environmentFixture(firstEnvironment());
+      const mirror = environmentFixture(firstEnvironment(), { github: { repository: 'someone-else/fork' } }, 'mirror');
       expect(() => bootstrapTargets([dev, mirror])).toThrow(/envs\/mirror\.yaml: github\.repository "someone-else\/fork" differs from envs\/dev\.yaml \("acme-platform\/platform-infra"\)/);
     });
   });

@@ -1,12 +1,12 @@
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { environmentFixture, resourcesOf, synthJson } from '@platform/testing';
+import { environmentFixture, firstEnvironment, resourcesOf, synthJson } from '@platform/testing';
 import { App } from 'cdktf';
 import { type Construct } from 'constructs';
 import { EnvironmentStack } from './environment-stack';
 
 class RolesStack extends EnvironmentStack {
   constructor(scope: Construct, build: (s: RolesStack) => void) {
-    super(scope, environmentFixture('dev', {}, 'boundaryenv'), 'roles');
+    super(scope, environmentFixture(firstEnvironment(), {}, 'boundaryenv'), 'roles');
     build(this);
   }
 }
