@@ -24,6 +24,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise
   ['environments', async () => (await import('./commands/environments')).registerEnvironments],
   ['promote', async () => (await import('./commands/promote')).registerPromote],
   ['guard', async () => (await import('./commands/guard')).registerGuard],
+  ['explain-lock', async () => (await import('./commands/explain-lock')).registerExplainLock],
 ];
 
 /** The repository root: the nearest folder at or above `from` holding cdktf.json. */

@@ -360,7 +360,9 @@ describe('apply.yml', () => {
     for (const w of waves) {
       const job = apply.jobs[`apply-wave-${w}`]!;
       expect(job.steps.some((s) => s.uses?.startsWith('actions/download-artifact@') && s.with?.name === 'plan-${{ matrix.environment }}-${{ github.sha }}')).toBe(true);
-      expect(runs(job)).toMatch(/tofu apply -input=false -lock-timeout=5m -no-color tfplan/);
+      expect(runs(job)).toMatch(/tofu apply -input=false -lock-timeout=5m -no-color tfplan\) 2>&1 \| tee "\$log"; then/);
+      // A failed apply is explained when it is a state-lock error (this run's own lock after a lost reply, or another run's), then fails.
+      expect(runs(job)).toMatch(/npx platform explain-lock --stack "\$stack" --log "\$log" --started "\$started" --operation apply\n\s+exit 1/);
       expect(runs(job)).not.toMatch(/platform synth|cdktf synth|platform plan/);
       const guard = stepIndex(job, /npx platform guard --plans cdktf\.out/);
       expect(guard).toBeGreaterThan(-1);
