@@ -30,6 +30,16 @@ export function secretStoreName(service: string): string {
   return `${service}-secrets-manager`;
 }
 
+/** The labels every object a service owns carries: part-of, environment, service, team. */
+function serviceLabels(service: GitOpsService, environment: string): Record<string, string> {
+  return {
+    [LABELS.partOf]: 'platform',
+    [LABELS.environment]: environment,
+    [LABELS.service]: service.name,
+    [LABELS.team]: service.team,
+  };
+}
+
 /**
  * The service's own SecretStore for AWS Secrets Manager in the environment's region, in the service's
  * namespace, authenticated with the service's own service account token (IRSA: the workload role in its
@@ -44,12 +54,7 @@ export function buildSecretStore(service: GitOpsService, options: { readonly env
         metadata: {
           name: secretStoreName(service.name),
           namespace: service.namespace,
-          labels: {
-            [LABELS.partOf]: 'platform',
-            [LABELS.environment]: options.environment,
-            [LABELS.service]: service.name,
-            [LABELS.team]: service.team,
-          },
+          labels: serviceLabels(service, options.environment),
         },
         spec: {
           provider: {
@@ -88,12 +93,7 @@ export function buildExternalSecrets(
           metadata: {
             name: secret.name,
             namespace: service.namespace,
-            labels: {
-              [LABELS.partOf]: 'platform',
-              [LABELS.environment]: options.environment,
-              [LABELS.service]: service.name,
-              [LABELS.team]: service.team,
-            },
+            labels: serviceLabels(service, options.environment),
           },
           spec: {
             refreshInterval: secret.refreshInterval ?? DEFAULT_REFRESH_INTERVAL,

@@ -256,7 +256,7 @@ describe('renderComment: custom fixtures', () => {
     expect(section).toContain('| `result` | _(sensitive)_ | _(known after apply)_ |');
     expect(section).toContain('| `db_connection.password` | _(none)_ | _(sensitive)_ |');
     expect(section).toContain('| `api_key` | _(sensitive)_ | _(sensitive)_ |');
-    expect(section).toContain('| `tags.env` | `"prod"` | `"production"` |');
+    expect(section).toContain('| `tags.env` | `"blue"` | `"green"` |');
   });
 });
 
