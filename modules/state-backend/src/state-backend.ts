@@ -310,6 +310,18 @@ export class StateBackend extends Construct {
 
 type Statement = DataAwsIamPolicyDocumentStatement[];
 
+/** Every bucket here refuses plain HTTP, to everyone (the TLS-only policy rule S3-002 checks it). */
+function denyInsecureTransport(bucket: S3Bucket): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid: 'DenyInsecureTransport',
+    effect: 'Deny',
+    principals: [{ type: '*', identifiers: ['*'] }],
+    actions: ['s3:*'],
+    resources: [bucket.arn, `${bucket.arn}/*`],
+    condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+  };
+}
+
 /** A versioned, encrypted, private, ownership-enforced, access-logged bucket with a TLS/encryption policy and version expiry. */
 function hardenedBucket(
   scope: Construct,
@@ -363,14 +375,7 @@ function hardenedBucket(
   });
   const policy = new DataAwsIamPolicyDocument(group, 'PolicyDocument', {
     statement: [
-      {
-        sid: 'DenyInsecureTransport',
-        effect: 'Deny',
-        principals: [{ type: '*', identifiers: ['*'] }],
-        actions: ['s3:*'],
-        resources: [bucket.arn, `${bucket.arn}/*`],
-        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      },
+      denyInsecureTransport(bucket),
       ...(opts.requireEncryptionHeader === false
         ? []
         : [
@@ -477,14 +482,7 @@ function logBucket(
   const policy = new DataAwsIamPolicyDocument(group, 'PolicyDocument', {
     provider,
     statement: [
-      {
-        sid: 'DenyInsecureTransport',
-        effect: 'Deny',
-        principals: [{ type: '*', identifiers: ['*'] }],
-        actions: ['s3:*'],
-        resources: [bucket.arn, `${bucket.arn}/*`],
-        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      },
+      denyInsecureTransport(bucket),
       {
         sid: 'S3ServerAccessLogsDelivery',
         effect: 'Allow',
