@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stateBackupBucketName } from '@platform/naming';
-import { environmentFixture, firstEnvironment, generatedEnvironmentName, type MotoServer, startMoto, tofu } from '@platform/testing';
+import { environmentFixture, firstEnvironment, generatedEnvironmentName, type MotoServer, startMoto, tofuOk } from '@platform/testing';
 import { stateBuckets } from '../src/state-buckets';
 import {
   aws,
@@ -53,7 +53,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
       new DataStack(app, dev, 'network', { round: 1, items: 1 });
     }, { keepInit: true });
   const planExitCode = async (dir: string) =>
-    (await tofu(['plan', '-input=false', '-detailed-exitcode', '-lock-timeout=0s'], { cwd: dir })).code;
+    (await tofuOk(['plan', '-input=false', '-detailed-exitcode', '-lock-timeout=0s'], { cwd: dir, okCodes: [0, 2] })).code;
 
   beforeAll(async () => {
     moto = await startMoto();

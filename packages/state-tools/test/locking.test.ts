@@ -6,6 +6,7 @@ import {
   firstEnvironment,
   type FaultProxy,
   type MotoServer,
+  runningMotoErrors,
   startFaultProxy,
   startMoto,
   startTofu,
@@ -220,6 +221,14 @@ describe.each([
 
     const winners = results.filter((r) => r.code === 0);
     const losers = results.filter((r) => r.code !== 0);
+    if (winners.length === 0) {
+      // Both refused: one of them met its own lock (a lost reply to its lock write; see self-lock.test.ts).
+      // Say so with the evidence rather than a bare count.
+      throw new Error(
+        `no apply won: both failed on a lock.\n${results.map((r) => `--- ${r.command}\n${r.stderr}`).join('\n')}\n` +
+          `moto errors meanwhile:\n${runningMotoErrors() || '(none)'}`,
+      );
+    }
     expect(losers).toEqual([first]);
     expect(winners).toHaveLength(1);
     expect(winners[0]!.stdout).toContain('Apply complete! Resources: 1 added, 3 changed, 1 destroyed.');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments, type EnvironmentConfig } from '@platform/config';
 import { BootstrapStack, bootstrapTargets } from '@platform/stacks/bootstrap-stack';
-import { type MotoServer, repoRoot, startMoto, synthJson, tofu, type StackJson } from '@platform/testing';
+import { type MotoServer, repoRoot, startMoto, synthJson, tofuOk, type StackJson } from '@platform/testing';
 import { App } from 'cdktf';
 import { stateKmsKeyAliasArn } from '@platform/naming';
 import { stateBuckets } from '../src/state-buckets';
@@ -162,8 +162,8 @@ describe('state backups under S3 Object Lock, restored from a locked version (Op
     const restored = await readState(moto, STATE, KEY);
     expect(restored.lineage).toBe(good.lineage);
     const dir = build(1);
-    expect((await tofu(['init', '-input=false'], { cwd: dir })).code).toBe(0);
-    expect((await tofu(['plan', '-input=false', '-detailed-exitcode', '-lock-timeout=0s'], { cwd: dir })).code).toBe(0);
+    await tofuOk(['init', '-input=false'], { cwd: dir });
+    await tofuOk(['plan', '-input=false', '-detailed-exitcode', '-lock-timeout=0s'], { cwd: dir });
   }, 120_000);
 
   test("GIVEN the state bucket's synthesized policy WHEN put on the bucket THEN S3 (moto) accepts it and returns it unchanged — moto does not evaluate bucket policies, so the deny itself is asserted by the StateBackend and BootstrapStack tests", async () => {

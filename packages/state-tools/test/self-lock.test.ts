@@ -8,7 +8,7 @@
  * This is a characterisation of the engine: if a future OpenTofu recovers from its own lock, these tests
  * fail, and docs/runbooks/state-surgery.md ("Stuck lock after a network error") must be revised with them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { diagnoseLockOutput, runnerIdentity } from '@platform/cli/src/lib/lock-diagnosis';
@@ -107,6 +107,50 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     expect(await heldLockIds()).toEqual([]);
     const again = await tofuOk(['plan', '-input=false', '-lock-timeout=0s', '-detailed-exitcode'], { cwd: dir });
     expect(again.stdout).toContain('No changes.');
+  }, 60_000);
+
+  // The test harness's own use of the runbook (packages/testing/src/tofu.ts): suites whose subject is not
+  // locking recover from a self-held lock instead of failing at random; they never break anyone else's.
+  test('GIVEN a lost reply WHEN a suite runs the command through tofuOk THEN it releases only that lock, by its ID, runs once more and logs it; with selfLock: fail it throws', async () => {
+    const log = path.join(work, `recovered-${mode.bucket}.log`);
+    const saved = process.env.PLATFORM_SELF_LOCK_LOG;
+    process.env.PLATFORM_SELF_LOCK_LOG = log;
+    try {
+      proxy.dropReply((r) => mode.isLockWrite(r));
+      const plan = await tofuOk(['plan', '-input=false', '-lock-timeout=0s', '-detailed-exitcode'], { cwd: dir });
+      expect(plan.stdout).toContain('No changes.');
+      expect(readFileSync(log, 'utf8')).toMatch(
+        /^\S+ self-held lock [0-9a-f-]{36} \(OperationTypePlan, [^)]*selflock\/app\.tfstate\) of `tofu plan [^`]*` released with force-unlock \(exit 0\); running it again\n$/,
+      );
+      expect(await heldLockIds()).toEqual([]);
+
+      proxy.dropReply((r) => mode.isLockWrite(r));
+      await expect(tofuOk(['plan', '-input=false', '-lock-timeout=0s'], { cwd: dir, selfLock: 'fail' })).rejects.toThrow(/Error acquiring the state lock/);
+      const [left] = await heldLockIds();
+      expect(left).toBeDefined();
+      await tofuOk(['force-unlock', '-force', left!], { cwd: dir });
+      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+    } finally {
+      if (saved === undefined) delete process.env.PLATFORM_SELF_LOCK_LOG;
+      else process.env.PLATFORM_SELF_LOCK_LOG = saved;
+    }
+  }, 60_000);
+
+  test.each([
+    ['another runner, just now', 'ci@other-runner', 0],
+    ['this runner, before the command started', runnerIdentity(), 60_000],
+  ])('GIVEN a lock held by %s THEN tofuOk does not break it: the run fails and the lock stays', async (_label, who, ageMs) => {
+    const id = `0000000${ageMs ? 1 : 0}-1111-2222-3333-444444444444`;
+    const info = JSON.stringify({ ID: id, Operation: 'OperationTypePlan', Info: '', Who: who, Version: '1.12.6', Created: new Date(Date.now() - ageMs).toISOString(), Path: `${mode.bucket}/${KEY}` });
+    await aws(moto, [
+      mode.lockTable
+        ? { client: 'dynamodb', method: 'put_item', args: { TableName: mode.lockTable, Item: { LockID: { S: `${mode.bucket}/${KEY}` }, Info: { S: info } } } }
+        : { client: 's3', method: 'put_object', args: { Bucket: mode.bucket, Key: `${KEY}.tflock`, Body: info } },
+    ]);
+    await expect(tofuOk(['plan', '-input=false', '-lock-timeout=0s'], { cwd: dir })).rejects.toThrow(new RegExp(`Error acquiring the state lock[\\s\\S]*ID:\\s+${id}`));
+    expect(await heldLockIds()).toEqual([id]);
+    await tofuOk(['force-unlock', '-force', id], { cwd: dir });
+    expect(await heldLockIds()).toEqual([]);
   }, 60_000);
 
   test('GIVEN the reply to the lock write is only late (3 s) THEN the engine waits for it: the lock is taken once and released', async () => {

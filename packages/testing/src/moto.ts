@@ -32,6 +32,8 @@ export interface StartMotoOptions {
 const SERIAL_SERVER = path.join(__dirname, 'moto_serial.py');
 
 const running = new Set<ChildProcess>();
+/** Each running server's log reader, for `runningMotoErrors`. */
+const logReaders = new Map<ChildProcess, () => string>();
 const logDirs = new Set<string>();
 let exitHookInstalled = false;
 
@@ -84,9 +86,11 @@ function launch(bin: string, port: number): MotoServer {
       return '';
     }
   };
+  logReaders.set(child, output);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => {
     running.delete(child);
+    logReaders.delete(child);
     rmSync(logDir, { recursive: true, force: true });
     logDirs.delete(logDir);
   });
@@ -117,6 +121,19 @@ function launch(bin: string, port: number): MotoServer {
     },
     log: output,
   };
+}
+
+/** A server-side failure in moto's log: a 5xx reply, or werkzeug's "Error on request" and its traceback. */
+const MOTO_ERROR = /" 5\d\d |Error on request|Traceback|^\s+File "|^\w*(Error|Exception)\b/;
+
+/**
+ * The error lines (5xx replies, tracebacks) in the logs of the moto servers this process runs, at most
+ * the last 60; empty when there are none. Added to `tofuOk`'s failure message: a failed lock or state
+ * write then shows whether moto answered it with an error (which the engine's SDK retries).
+ */
+export function runningMotoErrors(): string {
+  const lines = [...logReaders.values()].flatMap((read) => read().split('\n').filter((l) => MOTO_ERROR.test(l)));
+  return lines.slice(-60).join('\n');
 }
 
 async function waitUntilReady(server: MotoServer, deadline: number): Promise<boolean> {

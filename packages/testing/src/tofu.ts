@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { devNull } from 'node:os';
 import * as path from 'node:path';
+import { isSelfHeld, lockOperationOf, parseLockInfo } from '@platform/cli/src/lib/lock-diagnosis';
+import { runningMotoErrors } from './moto';
 import { toolPath } from './tools';
 
 /** What a finished `tofu` run printed and how it ended. */
@@ -25,6 +28,25 @@ export interface TofuOptions {
   readonly timeoutMs?: number;
 }
 
+/** `tofuOk`'s options: `TofuOptions`, and what to do about a lock the run holds itself. */
+export interface TofuOkOptions extends TofuOptions {
+  /**
+   * A run that fails on a lock it provably took itself (its lock write's reply was lost and the SDK's
+   * retry found it — see docs/runbooks/state-surgery.md#stuck-lock-after-a-network-error):
+   *   - `'recover'`: follow the runbook — release that lock by its ID with `force-unlock` and run the
+   *     command once more, reporting it (a line in `$PLATFORM_SELF_LOCK_LOG` when set, else on stderr);
+   *   - `'fail'`: throw, like any other failure (suites whose subject is locking).
+   * "Provably" means: `Who` is this runner, `Operation` is this command's, `Created` is after the run
+   * started, and no other tofu run of this test process ran on the same state (its backend's bucket and
+   * key) meanwhile — each suite has its own moto, so nothing outside the process can hold a lock there.
+   * Any other held lock is a failure either way.
+   * @default 'recover'
+   */
+  readonly selfLock?: 'recover' | 'fail';
+  /** Exit codes that count as success (`[0, 2]` for `plan -detailed-exitcode`). @default [0] */
+  readonly okCodes?: readonly number[];
+}
+
 /** A `tofu` run in progress (see `startTofu`). */
 export interface RunningTofu {
   readonly pid: number;
@@ -34,6 +56,31 @@ export interface RunningTofu {
   output(): string;
   /** Sends `signal` to the run's whole process group (tofu and what it started, e.g. local-exec). */
   kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Per state (its S3 backend's `bucket/key`, else the folder): how many tofu runs of this process are
+ * running on it now, and how many were ever started on it. A self-held lock is only provable for a run
+ * that had its state to itself.
+ */
+const runsOnState = new Map<string, { running: number; started: number }>();
+
+/** The state a stack folder's runs lock: its S3 backend's `bucket/key` (cdk.tf.json), else the folder. */
+function stateOf(cwd: string): string {
+  try {
+    const json = JSON.parse(readFileSync(path.join(cwd, 'cdk.tf.json'), 'utf8')) as { terraform?: { backend?: { s3?: { bucket?: string; key?: string } } } };
+    const s3 = json.terraform?.backend?.s3;
+    if (s3?.bucket && s3.key) return `s3://${s3.bucket}/${s3.key}`;
+  } catch {
+    // no cdk.tf.json (or not JSON): the folder stands for its state
+  }
+  return path.resolve(cwd);
+}
+
+function runs(state: string): { running: number; started: number } {
+  let entry = runsOnState.get(state);
+  if (!entry) runsOnState.set(state, (entry = { running: 0, started: 0 }));
+  return entry;
 }
 
 /** Commands whose flags follow a second word (`state mv`, `workspace new`). */
@@ -115,13 +162,18 @@ export function startTofu(args: readonly string[], options: TofuOptions): Runnin
     }
   };
   const timer = setTimeout(() => kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const onState = runs(stateOf(options.cwd));
+  onState.running++;
+  onState.started++;
   const result = new Promise<TofuResult>((resolve, reject) => {
     child.once('error', (err) => {
       clearTimeout(timer);
+      onState.running--;
       reject(err);
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      onState.running--;
       resolve({ code: code ?? -1, signal, stdout, stderr, command });
     });
   });
@@ -133,11 +185,36 @@ export function tofu(args: readonly string[], options: TofuOptions): Promise<Tof
   return startTofu(args, options).result;
 }
 
-/** Runs tofu and throws, with its output, unless it exits 0. */
-export async function tofuOk(args: readonly string[], options: TofuOptions): Promise<TofuResult> {
-  const result = await tofu(args, options);
-  if (result.code !== 0) {
-    throw new Error(`${result.command} (in ${options.cwd}) exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+/**
+ * Runs tofu and throws, with its output, unless it exits 0. A run that failed on a lock it holds
+ * itself is recovered the runbook's way unless `selfLock: 'fail'` (see `TofuOkOptions`).
+ */
+export async function tofuOk(args: readonly string[], options: TofuOkOptions): Promise<TofuResult> {
+  const startedAt = new Date();
+  const onState = runs(stateOf(options.cwd));
+  const [runningBefore, startedBefore] = [onState.running, onState.started];
+  const ok = (r: TofuResult) => (options.okCodes ?? [0]).includes(r.code);
+  let result = await tofu(args, options);
+  // Nothing else of this process ran on its state: no run was going when it started, none started meanwhile.
+  const alone = runningBefore === 0 && onState.started === startedBefore + 1 && onState.running === 0;
+  if (!ok(result) && (options.selfLock ?? 'recover') === 'recover' && alone) {
+    const lock = parseLockInfo(`${result.stdout}\n${result.stderr}`);
+    const operation = lockOperationOf(args);
+    if (lock && operation && isSelfHeld(lock, { startedAt, operation })) {
+      const unlock = await tofu(['force-unlock', '-force', lock.id], options);
+      const line = `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\` released with force-unlock (exit ${unlock.code}); running it again`;
+      // Counted by scripts/stress-engine.sh through the log file; printed when there is none.
+      if (process.env.PLATFORM_SELF_LOCK_LOG) appendFileSync(process.env.PLATFORM_SELF_LOCK_LOG, `${new Date().toISOString()} ${line}\n`);
+      else process.stderr.write(`[tofuOk] ${line}\n`);
+      if (unlock.code === 0) result = await tofu(args, options);
+    }
+  }
+  if (!ok(result)) {
+    const moto = runningMotoErrors();
+    throw new Error(
+      `${result.command} (in ${options.cwd}) exited ${result.code}:\n${result.stdout}\n${result.stderr}` +
+        (moto ? `\nmoto reported errors meanwhile:\n${moto}` : ''),
+    );
   }
   return result;
 }

@@ -1,4 +1,4 @@
-import { diagnoseLockOutput, diagnoseLocks, isSelfHeld, parseGoTime, parseLockInfo, SELF_LOCK_RUNBOOK } from './lock-diagnosis';
+import { diagnoseLockOutput, diagnoseLocks, isSelfHeld, lockOperationOf, parseGoTime, parseLockInfo, SELF_LOCK_RUNBOOK } from './lock-diagnosis';
 import { type StackOutcome } from './stack-plan';
 
 const ID = '6a0a9440-d073-9040-2142-e14b47cc005f';
@@ -106,4 +106,27 @@ describe('diagnoseLocks', () => {
     expect(lines[0]).toMatch(/^team-a-services: the state lock .* is held by this run itself/);
     expect(lines.every((l) => !l.includes('team-a-network') && !l.includes('team-a-data'))).toBe(true);
   });
+});
+
+describe('lockOperationOf', () => {
+  test.each([
+    [['plan', '-input=false', '-lock-timeout=10s'], 'OperationTypePlan'],
+    [['apply', '-auto-approve'], 'OperationTypeApply'],
+    [['destroy', '-auto-approve'], 'OperationTypeApply'],
+    [['refresh'], 'OperationTypeRefresh'],
+    [['import', '-input=false', 'terraform_data.A', 'id-1'], 'OperationTypeInvalid'],
+    [['state', 'push', '-lock-timeout=10s', 'dest.tfstate'], 'state-push'],
+    [['state', 'mv', 'a.b', 'a.c'], 'state-mv'],
+    [['state', 'rm', '-dry-run', 'a.b'], 'state-rm'],
+    [['-chdir=stacks/x', 'taint', 'a.b'], 'taint'],
+  ])('GIVEN tofu %j THEN its lock operation is %s', (args, operation) => {
+    expect(lockOperationOf(args)).toBe(operation);
+  });
+
+  test.each([[['init']], [['state', 'pull']], [['show', '-json', 'tfplan']], [['force-unlock', '-force', 'x']], [[]]])(
+    'GIVEN tofu %j (no lock, or an unknown one) THEN undefined',
+    (args) => {
+      expect(lockOperationOf(args)).toBeUndefined();
+    },
+  );
 });

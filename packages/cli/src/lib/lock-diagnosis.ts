@@ -74,6 +74,31 @@ export function runnerIdentity(): string {
   return `${user}@${os.hostname()}`;
 }
 
+/** The `Operation` an engine command writes into the lock it takes (OpenTofu 1.12), by its words. */
+const LOCK_OPERATION_OF: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^plan$/, 'OperationTypePlan'],
+  [/^(apply|destroy)$/, 'OperationTypeApply'],
+  [/^refresh$/, 'OperationTypeRefresh'],
+  // `import` runs a local operation without a type.
+  [/^import$/, 'OperationTypeInvalid'],
+  [/^state (mv|push|rm|replace-provider)$/, 'state-$1'],
+  [/^(taint|untaint)$/, '$1'],
+];
+
+/**
+ * The lock operation an engine command line takes (`['state', 'push', …]` → `state-push`), or
+ * undefined for commands that take no lock or one whose name is not known here.
+ */
+export function lockOperationOf(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const command = words[0] === 'state' ? words.slice(0, 2).join(' ') : (words[0] ?? '');
+  for (const [pattern, operation] of LOCK_OPERATION_OF) {
+    const m = pattern.exec(command);
+    if (m) return operation.replace('$1', m[1] ?? '');
+  }
+  return undefined;
+}
+
 /**
  * True when a held lock can only be this command's own: the same runner (`Who`), the same kind of
  * operation, created after this command started its engine runs. That is the backend's retried lock
