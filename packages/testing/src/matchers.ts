@@ -1,5 +1,5 @@
 import { deepPartialMatch } from './deep-match';
-import { type StackJson, withoutMetadata } from './synth';
+import { type StackJson, withoutMetadata } from './stack-json';
 
 type Kind = 'resource' | 'data';
 
