@@ -12,10 +12,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { diagnoseLockOutput, runnerIdentity } from '@platform/cli/src/lib/lock-diagnosis';
-import { environmentFixture, firstEnvironment, type FaultProxy, type MotoServer, startFaultProxy, startMoto, tofu, tofuOk } from '@platform/testing';
+import { environmentFixture, firstEnvironment, type FaultProxy, forceUnlock, type MotoServer, startFaultProxy, startMoto, tofu, tofuOk } from '@platform/testing';
 import { aws, createBackend, DataStack, motoFactoryOptions, synthStacks } from './harness';
 
 const KEY = 'selflock/app.tfstate';
+
+/**
+ * A time as Go's encoding/json writes it (RFC 3339, trailing zeros of the fraction dropped). The engine's
+ * unlock deletes the DynamoDB item only if its `Info` is byte-equal to the lock info it re-encodes, so a
+ * lock written here must be encoded exactly as the engine would.
+ */
+function goTimeJson(date: Date): string {
+  return date.toISOString().replace(/\.?0+Z$/, 'Z');
+}
 
 let moto: MotoServer;
 let proxy: FaultProxy;
@@ -49,7 +58,21 @@ const MODES = [
     isLockWrite: (r: { method: string; url: string; target?: string }) => r.method === 'PUT' && r.url.includes('.tflock'),
     conditionError: /StatusCode: 412|PreconditionFailed/,
   },
+  {
+    // What the environment files default to where both are set: the engine takes the S3 lockfile first,
+    // then the table item; losing the table write's reply leaves only the table item (the engine deletes
+    // its lockfile when the second lock fails), and force-unlock then reports the missing lockfile.
+    label: 'both (lockfile, then the DynamoDB table)',
+    bucket: 'it-selflock-both',
+    lockTable: 'it-selflock-both-locks' as string | undefined,
+    useLockfile: true,
+    isLockWrite: (r: { method: string; url: string; target?: string }) => r.target === 'DynamoDB_20120810.PutItem',
+    conditionError: /ConditionalCheckFailedException/,
+  },
 ] as const;
+
+/** The status the retried lock write gets: DynamoDB's conditional failure, or S3's 412. */
+const retryStatus = (mode: (typeof MODES)[number]) => (mode.isLockWrite({ method: 'PUT', url: '/k.tflock' }) ? 412 : 400);
 
 describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + moto behind a fault proxy)', (mode) => {
   const env = environmentFixture(firstEnvironment(), { state: { bucket: mode.bucket, lockTable: mode.lockTable, useLockfile: mode.useLockfile } }, 'selflock');
@@ -87,7 +110,7 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     const lockWrites = proxy.requests().slice(before).filter((r) => mode.isLockWrite(r));
     expect(lockWrites).toHaveLength(2);
     expect(lockWrites[0]).toMatchObject({ outcome: 'reply-dropped', attempt: expect.stringMatching(/^attempt=1;/) });
-    expect(lockWrites[1]).toMatchObject({ outcome: 400 + (mode.useLockfile ? 12 : 0), attempt: expect.stringMatching(/^attempt=2;/) });
+    expect(lockWrites[1]).toMatchObject({ outcome: retryStatus(mode), attempt: expect.stringMatching(/^attempt=2;/) });
 
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain('Error acquiring the state lock');
@@ -102,8 +125,15 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     expect(diagnosis).toContain(`the state lock ${id} is held by this run itself`);
     expect(diagnosis).toContain('docs/runbooks/state-surgery.md#stuck-lock-after-a-network-error');
 
-    // The runbook's way out, and the state is usable again.
-    await tofuOk(['force-unlock', '-force', id], { cwd: dir });
+    // The runbook's way out, and the state is usable again. With both lock kinds only the table item is
+    // left: force-unlock releases it and says the lockfile was missing (exit 1) — the runbook says so.
+    const unlock = await tofu(['force-unlock', '-force', id], { cwd: dir });
+    if (mode.lockTable && mode.useLockfile) {
+      expect(unlock.code).toBe(1);
+      expect(unlock.stderr).toMatch(/dynamoDB lock released but s3 failed: failed to retrieve s3 lock info: .*NoSuchKey/);
+    } else {
+      expect(unlock.code).toBe(0);
+    }
     expect(await heldLockIds()).toEqual([]);
     const again = await tofuOk(['plan', '-input=false', '-lock-timeout=0s', '-detailed-exitcode'], { cwd: dir });
     expect(again.stdout).toContain('No changes.');
@@ -120,7 +150,7 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
       const plan = await tofuOk(['plan', '-input=false', '-lock-timeout=0s', '-detailed-exitcode'], { cwd: dir });
       expect(plan.stdout).toContain('No changes.');
       expect(readFileSync(log, 'utf8')).toMatch(
-        /^\S+ self-held lock [0-9a-f-]{36} \(OperationTypePlan, [^)]*selflock\/app\.tfstate\) of `tofu plan [^`]*` released with force-unlock \(exit 0\); running it again\n$/,
+        /^\S+ self-held lock [0-9a-f-]{36} \(OperationTypePlan, [^)]*selflock\/app\.tfstate\) of `tofu plan [^`]*` released with force-unlock; running it again\n$/,
       );
       expect(await heldLockIds()).toEqual([]);
 
@@ -128,7 +158,7 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
       await expect(tofuOk(['plan', '-input=false', '-lock-timeout=0s'], { cwd: dir, selfLock: 'fail' })).rejects.toThrow(/Error acquiring the state lock/);
       const [left] = await heldLockIds();
       expect(left).toBeDefined();
-      await tofuOk(['force-unlock', '-force', left!], { cwd: dir });
+      await forceUnlock(left!, { cwd: dir });
       expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
     } finally {
       if (saved === undefined) delete process.env.PLATFORM_SELF_LOCK_LOG;
@@ -141,7 +171,7 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     ['this runner, before the command started', runnerIdentity(), 60_000],
   ])('GIVEN a lock held by %s THEN tofuOk does not break it: the run fails and the lock stays', async (_label, who, ageMs) => {
     const id = `0000000${ageMs ? 1 : 0}-1111-2222-3333-444444444444`;
-    const info = JSON.stringify({ ID: id, Operation: 'OperationTypePlan', Info: '', Who: who, Version: '1.12.6', Created: new Date(Date.now() - ageMs).toISOString(), Path: `${mode.bucket}/${KEY}` });
+    const info = JSON.stringify({ ID: id, Operation: 'OperationTypePlan', Info: '', Who: who, Version: '1.12.6', Created: goTimeJson(new Date(Date.now() - ageMs)), Path: `${mode.bucket}/${KEY}` });
     await aws(moto, [
       mode.lockTable
         ? { client: 'dynamodb', method: 'put_item', args: { TableName: mode.lockTable, Item: { LockID: { S: `${mode.bucket}/${KEY}` }, Info: { S: info } } } }
@@ -149,7 +179,7 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     ]);
     await expect(tofuOk(['plan', '-input=false', '-lock-timeout=0s'], { cwd: dir })).rejects.toThrow(new RegExp(`Error acquiring the state lock[\\s\\S]*ID:\\s+${id}`));
     expect(await heldLockIds()).toEqual([id]);
-    await tofuOk(['force-unlock', '-force', id], { cwd: dir });
+    await forceUnlock(id, { cwd: dir });
     expect(await heldLockIds()).toEqual([]);
   }, 60_000);
 

@@ -186,6 +186,28 @@ export function tofu(args: readonly string[], options: TofuOptions): Promise<Tof
 }
 
 /**
+ * `force-unlock` with both lock kinds (a DynamoDB table and `use_lockfile`) after a self-held lock: the
+ * engine had already deleted its S3 lockfile when the DynamoDB write failed, so only the table item is
+ * left; force-unlock deletes it and then reports the missing lockfile. The lock is released.
+ */
+const ONE_HALF_ALREADY_GONE = /dynamoDB lock released but s3 failed: failed to retrieve s3 lock info: .*NoSuchKey/;
+
+/** Whether a `force-unlock` run released the lock (see ONE_HALF_ALREADY_GONE for its exit 1 that did). */
+function isReleased(unlock: TofuResult): boolean {
+  return unlock.code === 0 || ONE_HALF_ALREADY_GONE.test(unlock.stderr);
+}
+
+/**
+ * `tofu force-unlock -force <id>` in a stack folder; throws unless the lock was released — including
+ * the one exit 1 that did (the table item released, the already deleted lockfile reported missing).
+ */
+export async function forceUnlock(id: string, options: TofuOptions): Promise<TofuResult> {
+  const unlock = await tofu(['force-unlock', '-force', id], options);
+  if (!isReleased(unlock)) throw new Error(`${unlock.command} (in ${options.cwd}) exited ${unlock.code}:\n${unlock.stdout}\n${unlock.stderr}`);
+  return unlock;
+}
+
+/**
  * Runs tofu and throws, with its output, unless it exits 0. A run that failed on a lock it holds
  * itself is recovered the runbook's way unless `selfLock: 'fail'` (see `TofuOkOptions`).
  */
@@ -202,11 +224,14 @@ export async function tofuOk(args: readonly string[], options: TofuOkOptions): P
     const operation = lockOperationOf(args);
     if (lock && operation && isSelfHeld(lock, { startedAt, operation })) {
       const unlock = await tofu(['force-unlock', '-force', lock.id], options);
-      const line = `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\` released with force-unlock (exit ${unlock.code}); running it again`;
+      const released = isReleased(unlock);
+      const line = released
+        ? `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\` released with force-unlock; running it again`
+        : `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\`: force-unlock failed: ${unlock.stderr.trim().split('\n').slice(0, 3).join(' ')}`;
       // Counted by scripts/stress-engine.sh through the log file; printed when there is none.
       if (process.env.PLATFORM_SELF_LOCK_LOG) appendFileSync(process.env.PLATFORM_SELF_LOCK_LOG, `${new Date().toISOString()} ${line}\n`);
       else process.stderr.write(`[tofuOk] ${line}\n`);
-      if (unlock.code === 0) result = await tofu(args, options);
+      if (released) result = await tofu(args, options);
     }
   }
   if (!ok(result)) {
