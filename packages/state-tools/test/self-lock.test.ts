@@ -183,15 +183,18 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     expect(await heldLockIds()).toEqual([]);
   }, 60_000);
 
-  test('GIVEN the reply to the lock write is only late (3 s) THEN the engine waits for it: the lock is taken once and released', async () => {
-    const before = proxy.requests().length;
-    proxy.delayReply((r) => mode.isLockWrite(r), 3_000);
-    const plan = await tofuOk(['plan', '-input=false', '-lock-timeout=0s', '-detailed-exitcode'], { cwd: dir });
-    expect(plan.stdout).toContain('No changes.');
-    const delayed = proxy.requests().slice(before).filter((r) => r.outcome === 'reply-delayed');
-    expect(delayed).toHaveLength(1);
-    expect(delayed[0]!.attempt).toMatch(/^attempt=1;/);
-    expect(proxy.requests().slice(before).filter((r) => r.attempt?.startsWith('attempt=2'))).toEqual([]);
-    expect(await heldLockIds()).toEqual([]);
-  }, 60_000);
+  // A late reply is the SDK's waiting, the same for every lock write: proven once (3 s each).
+  if (mode === MODES[0]) {
+    test('GIVEN the reply to the lock write is only late (3 s) THEN the engine waits for it: the lock is taken once and released', async () => {
+      const before = proxy.requests().length;
+      proxy.delayReply((r) => mode.isLockWrite(r), 3_000);
+      const plan = await tofuOk(['plan', '-input=false', '-lock-timeout=0s', '-detailed-exitcode'], { cwd: dir });
+      expect(plan.stdout).toContain('No changes.');
+      const delayed = proxy.requests().slice(before).filter((r) => r.outcome === 'reply-delayed');
+      expect(delayed).toHaveLength(1);
+      expect(delayed[0]!.attempt).toMatch(/^attempt=1;/);
+      expect(proxy.requests().slice(before).filter((r) => r.attempt?.startsWith('attempt=2'))).toEqual([]);
+      expect(await heldLockIds()).toEqual([]);
+    }, 60_000);
+  }
 });

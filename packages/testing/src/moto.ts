@@ -123,8 +123,11 @@ function launch(bin: string, port: number): MotoServer {
   };
 }
 
-/** A server-side failure in moto's log: a 5xx reply, or werkzeug's "Error on request" and its traceback. */
-const MOTO_ERROR = /" 5\d\d |Error on request|Traceback|^\s+File "|^\w*(Error|Exception)\b/;
+/**
+ * A server-side failure in moto's log: a 5xx reply, werkzeug's "Error on request" and its traceback, or a
+ * connection that broke around a request (moto_serial.py logs those).
+ */
+const MOTO_ERROR = /" 5\d\d |Error on request|ConnectionDropped|Traceback|^\s+File "|^\w*(Error|Exception)\b/;
 
 /**
  * The error lines (5xx replies, tracebacks) in the logs of the moto servers this process runs, at most

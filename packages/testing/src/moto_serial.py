@@ -25,6 +25,18 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import run_simple
 
 
+class LoggingRequestHandler(MotoRequestHandler):
+    """moto's handler, saying so in the log when a connection breaks around a request: werkzeug ignores it
+    silently, and a reply that never reaches its client is how an engine comes to retry a lock write that
+    was already applied (a self-held lock). The test harness prints these lines with a failure."""
+
+    def connection_dropped(self, error, environ=None):  # type: ignore[no-untyped-def]
+        target = (environ or {}).get("HTTP_X_AMZ_TARGET", "")
+        method = (environ or {}).get("REQUEST_METHOD", "?")
+        path = (environ or {}).get("PATH_INFO", "?")
+        self.log("error", "ConnectionDropped: %s %s %s: %r", method, path, target, error)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -42,7 +54,7 @@ def main() -> None:
             # The whole response is produced under the lock; werkzeug sends it after.
             return list(app(environ, start_response))
 
-    run_simple(args.host, args.port, one_at_a_time, threaded=True, request_handler=MotoRequestHandler)
+    run_simple(args.host, args.port, one_at_a_time, threaded=True, request_handler=LoggingRequestHandler)
 
 
 if __name__ == "__main__":
