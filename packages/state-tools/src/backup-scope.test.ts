@@ -45,7 +45,8 @@ describe('backup_state.py scoped to one environment (moto)', () => {
   });
 
   test("GIVEN state of two environments and the bootstrap in one bucket WHEN `backup --env <env>` runs THEN only <env>/*.tfstate is read and copied, under <env>/, and the other environment's copy is untouched", async () => {
-    const run = await runBackupScript(moto, ['backup', '--env', env.name, '--buckets-json', bucketsJson]);
+    // As the daily workflow runs it: its own process.
+    const run = await runBackupScript(moto, ['backup', '--env', env.name, '--buckets-json', bucketsJson], { ownProcess: true });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as { copied: Array<{ key: string }>; unchanged: string[] };

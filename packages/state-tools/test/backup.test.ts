@@ -95,7 +95,7 @@ describe('state backup and restore (backup_state.py + OpenTofu + moto)', () => {
 
   test('GIVEN two state objects WHEN the CI invocation `backup_state.py backup --env <env>` runs THEN every state object is copied, KMS-encrypted, with its source version; a second run copies nothing', async () => {
     // Exactly what the workflow runs: bucket names resolved from envs/ through state-buckets.ts.
-    const run = await runBackupScript(moto, ['backup', '--env', dev.name]);
+    const run = await runBackupScript(moto, ['backup', '--env', dev.name], { ownProcess: true });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as BackupSummary & { stateBucket: string; backupBucket: string };

@@ -144,7 +144,7 @@ export interface AwsOp {
 /** The boto3 worker of this test file: one long-lived `aws_ops.py`, answering one batch per line. */
 interface AwsWorker {
   readonly child: ChildProcess;
-  readonly pending: Array<{ resolve: (r: Array<Record<string, unknown>>) => void; reject: (e: Error) => void }>;
+  readonly pending: Array<{ resolve: (answer: WorkerAnswer) => void; reject: (e: Error) => void }>;
   stderr: string;
 }
 let worker: AwsWorker | undefined;
@@ -165,10 +165,7 @@ function awsWorker(): AwsWorker {
     while ((nl = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
-      const answer = JSON.parse(line) as { results?: Array<Record<string, unknown>>; failure?: string };
-      const next = w.pending.shift();
-      if (answer.results) next?.resolve(answer.results);
-      else next?.reject(new Error(`aws_ops.py: ${answer.failure}`));
+      w.pending.shift()?.resolve(JSON.parse(line) as WorkerAnswer);
     }
   });
   child.stderr!.on('data', (c: Buffer) => (w.stderr = (w.stderr + c.toString('utf8')).slice(-4000)));
@@ -191,17 +188,31 @@ afterAll(() => {
   worker = undefined;
 });
 
+/** One answer line of aws_ops.py. */
+interface WorkerAnswer {
+  readonly results?: Array<Record<string, unknown>>;
+  readonly script?: ScriptRun;
+  readonly failure?: string;
+}
+
+/** Sends one request line to this file's worker; resolves with its answer line. */
+function workerRequest(request: Record<string, unknown>): Promise<WorkerAnswer> {
+  const w = awsWorker();
+  return new Promise((resolve, reject) => {
+    w.pending.push({ resolve, reject });
+    w.child.stdin!.write(`${JSON.stringify(request)}\n`);
+  });
+}
+
 /** Runs boto3 calls against moto (in this file's long-lived Python worker) and returns their responses. */
-export function aws(
+export async function aws(
   moto: Pick<MotoServer, 'endpoint'>,
   ops: readonly AwsOp[],
   region = 'eu-west-1',
 ): Promise<Array<Record<string, unknown>>> {
-  const w = awsWorker();
-  return new Promise((resolve, reject) => {
-    w.pending.push({ resolve, reject });
-    w.child.stdin!.write(`${JSON.stringify({ endpoint: moto.endpoint, region, ops })}\n`);
-  });
+  const answer = await workerRequest({ endpoint: moto.endpoint, region, ops });
+  if (!answer.results) throw new Error(`aws_ops.py: ${answer.failure ?? 'no answer'}`);
+  return answer.results;
 }
 
 /** Creates versioned state buckets and, optionally, a lock table shaped like StateBackend's. */
@@ -276,25 +287,42 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Runs `backup_state.py` with the venv's Python against moto; resolves with exit code and output. */
+/** What a `backup_state.py` run ended with. */
+export interface ScriptRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `backup_state.py` against moto; resolves with exit code and output. By default its `main(argv)`
+ * runs in this file's long-lived Python worker (aws_ops.py: same interpreter, script, arguments,
+ * environment and folder, minus ~0.5 s of CPU for Python and boto3 per run); `{ ownProcess: true }` starts
+ * the script as the workflows do (the suites run their CI invocations that way).
+ */
 export function runBackupScript(
   moto: MotoServer,
   args: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
+  { ownProcess = false }: { readonly ownProcess?: boolean } = {},
+): Promise<ScriptRun> {
   if (!existsSync(PYTHON))
     throw new Error('.tools/venv is missing: run `npm run setup-tools` (scripts/setup-tools.sh) first');
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [BACKUP_SCRIPT, ...args, '--endpoint-url', moto.endpoint], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const argv = [...args, '--endpoint-url', moto.endpoint];
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  if (!ownProcess) {
+    return workerRequest({ script: BACKUP_SCRIPT, argv, cwd: repoRoot, env }).then((answer) => {
+      if (!answer.script) throw new Error(`aws_ops.py: ${answer.failure ?? 'no answer'}`);
+      return answer.script;
     });
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [BACKUP_SCRIPT, ...argv], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
