@@ -5,8 +5,9 @@
 # Usage: scripts/stress-engine.sh [-n RUNS] [-l BUSY_LOOPS] [-k LOG_DIR] [jest paths...]
 #   -n RUNS        how many runs (default 20)
 #   -l BUSY_LOOPS  how many `while :; do :; done` loops run beside them (default 1: the bar of issue 15)
-#   -k LOG_DIR     keep each failed run's jest output and OpenTofu debug logs (TF_LOG=DEBUG, one file per
-#                  tofu run) under LOG_DIR/run-<i>/ (passing runs' logs are deleted)
+#   -k LOG_DIR     keep each failed run's jest output, OpenTofu debug logs (TF_LOG=DEBUG, one file per
+#                  tofu run) and moto logs under LOG_DIR/run-<i>/ (also for a run that recovered a
+#                  self-held lock; other passing runs' logs are deleted)
 #   jest paths     default: packages/state-tools/test
 # Exit code: 0 when every run passed, 1 otherwise.
 set -euo pipefail
@@ -18,7 +19,7 @@ while getopts 'n:l:k:h' opt; do
     n) runs=$OPTARG ;;
     l) loops=$OPTARG ;;
     k) keep=$OPTARG ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,13p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -52,7 +53,7 @@ for ((run = 1; run <= runs; run++)); do
   logdir="$work/logs-$run"
   mkdir -p "$logdir"
   env_args=("PLATFORM_SELF_LOCK_LOG=$logdir/self-locks.log")
-  [ -n "$keep" ] && env_args+=(TF_LOG=DEBUG "TF_LOG_DIR=$logdir")
+  [ -n "$keep" ] && env_args+=(TF_LOG=DEBUG "TF_LOG_DIR=$logdir" "PLATFORM_MOTO_LOG_DIR=$logdir")
   start=$(date +%s%N)
   status=0
   env "${env_args[@]}" npx jest --ci --silent --json --outputFile="$report" "${paths[@]}" >"$logdir/jest.txt" 2>&1 || status=$?

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { closeSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -91,6 +91,14 @@ function launch(bin: string, port: number): MotoServer {
   child.once('exit', () => {
     running.delete(child);
     logReaders.delete(child);
+    // scripts/stress-engine.sh -k keeps every server's log beside the engines' debug logs.
+    if (process.env.PLATFORM_MOTO_LOG_DIR) {
+      try {
+        copyFileSync(logFile, path.join(process.env.PLATFORM_MOTO_LOG_DIR, `moto-${port}-${process.pid}.log`));
+      } catch {
+        // the folder is gone (its run was discarded): nothing to keep
+      }
+    }
     rmSync(logDir, { recursive: true, force: true });
     logDirs.delete(logDir);
   });
@@ -127,7 +135,7 @@ function launch(bin: string, port: number): MotoServer {
  * A server-side failure in moto's log: a 5xx reply, werkzeug's "Error on request" and its traceback, or a
  * connection that broke around a request (moto_serial.py logs those).
  */
-const MOTO_ERROR = /" 5\d\d |Error on request|ConnectionDropped|Traceback|^\s+File "|^\w*(Error|Exception)\b/;
+const MOTO_ERROR = /" 5\d\d |Error on request|ConnectionDropped|UnreadAtClose|Traceback|^\s+File "|^\w*(Error|Exception)\b/;
 
 /**
  * The error lines (5xx replies, tracebacks) in the logs of the moto servers this process runs, at most

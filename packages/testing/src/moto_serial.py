@@ -14,27 +14,53 @@ Usage: python moto_serial.py -H 127.0.0.1 -p PORT   (started by packages/testing
 import argparse
 import os
 import signal
+import socket
 import sys
 import threading
+import time
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 
 
 class LoggingRequestHandler(MotoRequestHandler):
-    """moto's handler, saying so in the log when a connection breaks around a request: werkzeug ignores it
-    silently, and a reply that never reaches its client is how an engine comes to retry a lock write that
-    was already applied (a self-held lock). The test harness prints these lines with a failure."""
+    """moto's handler, saying more in the log: a connection that breaks around a request (werkzeug ignores
+    it silently), and with each request line the client's port and the AWS operation (X-Amz-Target). A
+    reply that never reaches its client is how an engine comes to retry a lock write that was already
+    applied (a self-held lock); these lines let a failed test show where a reply went."""
 
     def connection_dropped(self, error, environ=None):  # type: ignore[no-untyped-def]
         target = (environ or {}).get("HTTP_X_AMZ_TARGET", "")
         method = (environ or {}).get("REQUEST_METHOD", "?")
         path = (environ or {}).get("PATH_INFO", "?")
-        self.log("error", "ConnectionDropped: %s %s %s: %r", method, path, target, error)
+        self.log("error", "ConnectionDropped: %s %s %s from port %s: %r", method, path, target, self.client_address[1], error)
+
+    def log_request(self, code="-", size="-"):  # type: ignore[no-untyped-def]
+        target = self.headers.get("X-Amz-Target", "") if getattr(self, "headers", None) else ""
+        self.log("info", '"%s" %s %s port=%s%s', getattr(self, "requestline", "?"), code, size, self.client_address[1], f" target={target}" if target else "")
+
+
+def close_noting_unread(server):  # type: ignore[no-untyped-def]
+    """The server's per-connection close, noting bytes the client sent that nobody read: closing a socket
+    with unread input makes the kernel send a reset instead of a clean end, and the client can then lose
+    a reply it had not read yet."""
+    original = server.shutdown_request
+
+    def shutdown_request(request):  # type: ignore[no-untyped-def]
+        try:
+            unread = request.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            if unread:
+                port = request.getpeername()[1]
+                print(f"{time.strftime('%H:%M:%S')} UnreadAtClose: {len(unread)} bytes from port {port}: {unread[:120]!r}", file=sys.stderr, flush=True)
+        except (BlockingIOError, OSError):
+            pass
+        original(request)
+
+    server.shutdown_request = shutdown_request
 
 
 def main() -> None:
@@ -54,7 +80,9 @@ def main() -> None:
             # The whole response is produced under the lock; werkzeug sends it after.
             return list(app(environ, start_response))
 
-    run_simple(args.host, args.port, one_at_a_time, threaded=True, request_handler=LoggingRequestHandler)
+    server = make_server(args.host, args.port, one_at_a_time, threaded=True, request_handler=LoggingRequestHandler)
+    close_noting_unread(server)
+    server.serve_forever()
 
 
 if __name__ == "__main__":
