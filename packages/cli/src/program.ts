@@ -14,18 +14,23 @@ type Register = (program: Command) => void;
 /**
  * Every sub-command, in help order: its name and its registration, loaded only when that command runs
  * (help loads them all), so `platform synth` never loads plan's engine runner or listr2. One line each.
+ * `require`, not `import()`: the precompiled bundle, jest and the tsx fallback (`PLATFORM_DEBUG=1`, or no
+ * esbuild) all load CommonJS, and tsx's CommonJS hook does not reach a dynamic `import()` — which made
+ * every command fail with ERR_MODULE_NOT_FOUND on that fallback.
  */
+/* eslint-disable @typescript-eslint/no-require-imports */
 export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
-  ['synth', async () => (await import('./commands/synth')).registerSynth],
-  ['affected', async () => (await import('./commands/affected')).registerAffected],
-  ['plan', async () => (await import('./commands/plan')).registerPlan],
-  ['comment', async () => (await import('./commands/comment')).registerComment],
-  ['drift', async () => (await import('./commands/drift')).registerDrift],
-  ['environments', async () => (await import('./commands/environments')).registerEnvironments],
-  ['promote', async () => (await import('./commands/promote')).registerPromote],
-  ['guard', async () => (await import('./commands/guard')).registerGuard],
-  ['explain-lock', async () => (await import('./commands/explain-lock')).registerExplainLock],
+  ['synth', async () => (require('./commands/synth') as Record<'registerSynth', Register>).registerSynth],
+  ['affected', async () => (require('./commands/affected') as Record<'registerAffected', Register>).registerAffected],
+  ['plan', async () => (require('./commands/plan') as Record<'registerPlan', Register>).registerPlan],
+  ['comment', async () => (require('./commands/comment') as Record<'registerComment', Register>).registerComment],
+  ['drift', async () => (require('./commands/drift') as Record<'registerDrift', Register>).registerDrift],
+  ['environments', async () => (require('./commands/environments') as Record<'registerEnvironments', Register>).registerEnvironments],
+  ['promote', async () => (require('./commands/promote') as Record<'registerPromote', Register>).registerPromote],
+  ['guard', async () => (require('./commands/guard') as Record<'registerGuard', Register>).registerGuard],
+  ['explain-lock', async () => (require('./commands/explain-lock') as Record<'registerExplainLock', Register>).registerExplainLock],
 ];
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The repository root: the nearest folder at or above `from` holding cdktf.json. */
 export function findRepositoryRoot(from: string = process.cwd()): string | undefined {

@@ -11,8 +11,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { runPlan } from '@platform/cli/src/commands/plan';
 import { diagnoseLockOutput, runnerIdentity } from '@platform/cli/src/lib/lock-diagnosis';
-import { environmentFixture, firstEnvironment, type FaultProxy, forceUnlock, type MotoServer, startFaultProxy, startMoto, tofu, tofuOk } from '@platform/testing';
+import { environmentFixture, firstEnvironment, type FaultProxy, forceUnlock, type MotoServer, startFaultProxy, startMoto, toolPath, tofu, tofuEnv, tofuOk } from '@platform/testing';
 import { aws, createBackend, DataStack, motoFactoryOptions, synthStacks } from './harness';
 
 const KEY = 'selflock/app.tfstate';
@@ -137,6 +138,27 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     expect(await heldLockIds()).toEqual([]);
     const again = await tofuOk(['plan', '-input=false', '-lock-timeout=0s', '-detailed-exitcode'], { cwd: dir });
     expect(again.stdout).toContain('No changes.');
+  }, 60_000);
+
+  // What `platform plan` (and `platform drift`, the same engine steps) does about it for users.
+  test('GIVEN a lost reply to the lock write WHEN `platform plan` plans THEN it releases its own plan lock by its ID, plans again, and says so; no lock is left', async () => {
+    const before = proxy.requests().length;
+    proxy.dropReply((r) => mode.isLockWrite(r));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runPlan({
+      outdir: path.dirname(path.dirname(dir)),
+      env: { ...tofuEnv(), TERRAFORM_BINARY_NAME: toolPath('tofu') },
+      // The engine waits -lock-timeout (5m in CI) on its own lock before it gives up; here it gives up at once.
+      lockTimeout: '0s',
+      progress: 'plain',
+      write: (l) => void out.push(l),
+      writeErr: (l) => void err.push(l),
+    });
+    expect(proxy.requests().slice(before).filter((r) => r.outcome === 'reply-dropped')).toHaveLength(1);
+    expect(out.join('\n')).toMatch(/^selflock-app\s+no changes\s+no changes \(after releasing this run's own stuck lock [0-9a-f-]{36}\)/m);
+    expect(code).toBe(0);
+    expect(await heldLockIds()).toEqual([]);
   }, 60_000);
 
   // The test harness's own use of the runbook (packages/testing/src/tofu.ts): suites whose subject is not

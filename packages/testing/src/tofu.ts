@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { devNull } from 'node:os';
 import * as path from 'node:path';
-import { isSelfHeld, lockOperationOf, parseLockInfo } from '@platform/cli/src/lib/lock-diagnosis';
+import { isSelfHeld, lockOperationOf, parseLockInfo, releasedDespiteExit } from '@platform/cli/src/lib/lock-diagnosis';
 import { runningMotoErrors } from './moto';
 import { toolPath } from './tools';
 
@@ -185,16 +185,9 @@ export function tofu(args: readonly string[], options: TofuOptions): Promise<Tof
   return startTofu(args, options).result;
 }
 
-/**
- * `force-unlock` with both lock kinds (a DynamoDB table and `use_lockfile`) after a self-held lock: the
- * engine had already deleted its S3 lockfile when the DynamoDB write failed, so only the table item is
- * left; force-unlock deletes it and then reports the missing lockfile. The lock is released.
- */
-const ONE_HALF_ALREADY_GONE = /dynamoDB lock released but s3 failed: failed to retrieve s3 lock info: .*NoSuchKey/;
-
-/** Whether a `force-unlock` run released the lock (see ONE_HALF_ALREADY_GONE for its exit 1 that did). */
+/** Whether a `force-unlock` run released the lock (see `releasedDespiteExit` for its exit 1 that did). */
 function isReleased(unlock: TofuResult): boolean {
-  return unlock.code === 0 || ONE_HALF_ALREADY_GONE.test(unlock.stderr);
+  return unlock.code === 0 || releasedDespiteExit(unlock.stderr);
 }
 
 /**

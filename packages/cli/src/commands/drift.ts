@@ -106,6 +106,7 @@ export async function runDrift(options: DriftOptions = {}): Promise<number> {
         parallel,
         binary,
         runner: options.runner,
+        ...(options.lockTimeout ? { lockTimeout: options.lockTimeout } : {}),
         progress,
         env: { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
         planPaths: (s) => ({ tfplan: path.join(scratch, `${s.id}.tfplan`), json: path.join(scratch, `${s.id}.json`) }),

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { loadPlanFile } from '@platform/plan-report';
 import { toolPath } from '@platform/testing';
 import { capture, cleanTemps, dataStack, engineEnv, listFiles, makeOutdir, runBin, tempDir, writeScript } from '../../test/helpers';
-import { type Runner } from '../lib/runner';
+import { runnerIdentity } from '../lib/lock-diagnosis';
+import { type Runner, spawnRunner } from '../lib/runner';
 import { runPlan } from './plan';
 
 /**
@@ -158,6 +159,111 @@ describe('platform plan (real OpenTofu)', () => {
     expect(code).toBe(1);
     expect(err).toMatch(/^error: TERRAFORM_BINARY_NAME is unset, so "terraform" is used, but no "terraform" executable is on PATH — .*set TERRAFORM_BINARY_NAME to tofu or a path/);
   });
+});
+
+/** A time as Go's `time.Time.String()` prints it in the engine's `Lock Info`. */
+function goTime(date: Date): string {
+  return `${date.toISOString().replace('T', ' ').replace('Z', '')}000000 +0000 UTC`;
+}
+
+/** What the engine prints when its lock write finds a lock (the self-lock: its own, after a lost reply). */
+function lockError(lock: { id: string; operation: string; who: string; created: Date }): string {
+  return [
+    'Acquiring state lock. This may take a few moments...',
+    '',
+    'Error: Error acquiring the state lock',
+    '',
+    'Error message: operation error DynamoDB: PutItem, https response error StatusCode: 400, RequestID: X,',
+    'ConditionalCheckFailedException: The conditional request failed',
+    'Lock Info:',
+    `  ID:        ${lock.id}`,
+    '  Path:      acme-tfstate/envone/app.tfstate',
+    `  Operation: ${lock.operation}`,
+    `  Who:       ${lock.who}`,
+    '  Version:   1.12.6',
+    `  Created:   ${goTime(lock.created)}`,
+    '  Info:      ',
+    '',
+  ].join('\n');
+}
+
+// The real engine runs init, plan and show; the first plan is answered with a lock error instead, and
+// force-unlock with what the case says. (The real lost reply is reproduced in state-tools' self-lock.test.ts.)
+describe('platform plan: a plan that fails on a lock (real OpenTofu for everything else)', () => {
+  const ID = '3f0c2a9e-1111-2222-3333-444444444444';
+  const scripted = (firstPlan: (started: Date) => string, unlock: { code: number; output: string }) => {
+    const calls: string[][] = [];
+    let plans = 0;
+    const runner: Runner = async (command, args, options) => {
+      calls.push([...args]);
+      if (args[0] === 'plan' && plans++ === 0) return { code: 1, output: firstPlan(new Date()) };
+      if (args[0] === 'force-unlock') return unlock;
+      return spawnRunner(command, args, options);
+    };
+    return { runner, calls };
+  };
+
+  test("GIVEN the run's own plan lock (same runner, plan, created after it started) THEN it is released by its ID, the stack is planned again and the summary says so", async () => {
+    const outdir = makeOutdir({ 'envone-app': dataStack({}) });
+    const { runner, calls } = scripted((now) => lockError({ id: ID, operation: 'OperationTypePlan', who: runnerIdentity(), created: now }), { code: 0, output: 'OpenTofu state has been successfully unlocked!' });
+    const { code, out, err } = await plan(outdir, { runner });
+    expect(code).toBe(0);
+    expect(calls.map((c) => c[0])).toEqual(['init', 'plan', 'force-unlock', 'plan', 'show']);
+    expect(calls[2]).toEqual(['force-unlock', '-force', '-no-color', ID]);
+    expect(out).toMatch(new RegExp(`^envone-app\\s+no changes\\s+no changes \\(after releasing this run's own stuck lock ${ID}\\)`, 'm'));
+    expect(err).not.toMatch(/held by this run itself/);
+  });
+
+  test('GIVEN both lock kinds, where force-unlock releases the table item and exits 1 on the lockfile the engine already deleted THEN the stack is planned again', async () => {
+    const outdir = makeOutdir({ 'envone-app': dataStack({}) });
+    const { runner, calls } = scripted((now) => lockError({ id: ID, operation: 'OperationTypePlan', who: runnerIdentity(), created: now }), {
+      code: 1,
+      output: 'Error: Failed to unlock state: dynamoDB lock released but s3 failed: failed to retrieve s3 lock info: operation error S3: GetObject, https response error StatusCode: 404, RequestID: X, NoSuchKey: The specified key does not exist.',
+    });
+    const { code } = await plan(outdir, { runner });
+    expect(code).toBe(0);
+    expect(calls.map((c) => c[0])).toEqual(['init', 'plan', 'force-unlock', 'plan', 'show']);
+  });
+
+  test.each([
+    ['an apply of this runner (it may be writing state)', (now: Date) => ({ operation: 'OperationTypeApply', who: runnerIdentity(), created: now })],
+    ['a plan of another runner', (now: Date) => ({ operation: 'OperationTypePlan', who: 'runner@other-host', created: now })],
+    ['a plan of this runner from before this run', (now: Date) => ({ operation: 'OperationTypePlan', who: runnerIdentity(), created: new Date(now.getTime() - 60_000) })],
+  ])('GIVEN a lock held by %s THEN nothing is unlocked: the stack fails and the lock is explained', async (_label, holder) => {
+    const outdir = makeOutdir({ 'envone-app': dataStack({}) });
+    const { runner, calls } = scripted((now) => lockError({ id: ID, ...holder(now) }), { code: 0, output: '' });
+    const { code, out, err } = await plan(outdir, { runner });
+    expect(code).toBe(1);
+    expect(calls.map((c) => c[0])).toEqual(['init', 'plan']);
+    expect(out).toMatch(/^envone-app\s+FAILED\s+plan failed \(exit 1\): Error: Error acquiring the state lock/m);
+    expect(err).toContain(`lock ${ID}`);
+  });
+
+  test('GIVEN force-unlock refuses (the lock changed hands meanwhile) THEN the stack is not planned again and fails with the lock error', async () => {
+    const outdir = makeOutdir({ 'envone-app': dataStack({}) });
+    const { runner, calls } = scripted((now) => lockError({ id: ID, operation: 'OperationTypePlan', who: runnerIdentity(), created: now }), {
+      code: 1,
+      output: 'Error: Failed to unlock state: lock id "3f0c2a9e-1111-2222-3333-444444444444" does not match existing lock',
+    });
+    const { code, out } = await plan(outdir, { runner });
+    expect(code).toBe(1);
+    expect(calls.map((c) => c[0])).toEqual(['init', 'plan', 'force-unlock']);
+    expect(out).toMatch(/^envone-app\s+FAILED\s+plan failed \(exit 1\)/m);
+  });
+});
+
+// The fallback the bin takes without esbuild, or with PLATFORM_DEBUG=1 for source-mapped traces: the
+// TypeScript sources through tsx. Help loads every lazily registered command, so each must load there too.
+test('GIVEN PLATFORM_DEBUG=1 (the sources through tsx, not the bundle) WHEN `platform --help` loads every command THEN each loads, and a command runs', async () => {
+  const help = await runBin(['--help'], { env: { PLATFORM_DEBUG: '1' } });
+  expect(help.stderr).toBe('');
+  expect(help.code).toBe(0);
+  for (const command of ['synth', 'affected', 'plan', 'comment', 'drift', 'environments', 'promote', 'guard', 'explain-lock']) {
+    expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  }
+  const run = await runBin(['plan', '--affected'], { env: { PLATFORM_DEBUG: '1' } });
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/^error: --affected needs --base <ref>/);
 });
 
 describe('platform plan: bad input (the real bin, exit 1, one clear message, never a stack trace)', () => {

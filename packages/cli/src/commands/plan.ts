@@ -79,7 +79,7 @@ export async function runPlan(options: PlanOptions = {}): Promise<number> {
     let outcomes: StackOutcome[];
     const startedAt = new Date();
     try {
-      outcomes = await planStacks({ stacks, mode: 'plan', parallel, binary, runner: options.runner, progress, env: { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' } });
+      outcomes = await planStacks({ stacks, mode: 'plan', parallel, binary, runner: options.runner, ...(options.lockTimeout ? { lockTimeout: options.lockTimeout } : {}), progress, env: { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' } });
     } finally {
       await progress.close();
     }

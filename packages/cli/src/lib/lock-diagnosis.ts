@@ -117,6 +117,15 @@ export function isSelfHeld(lock: EngineLockInfo, ctx: LockContext): boolean {
   );
 }
 
+/**
+ * True when a `force-unlock` that exited non-zero released the lock anyway: with both lock kinds (a
+ * DynamoDB table and `use_lockfile`) the engine deletes its own S3 lockfile when the table write fails,
+ * so a self-held lock is only the table item; force-unlock deletes it, then reports the missing lockfile.
+ */
+export function releasedDespiteExit(output: string): boolean {
+  return /dynamoDB lock released but s3 failed: failed to retrieve s3 lock info: [\s\S]*NoSuchKey/.test(output);
+}
+
 /** Lines explaining one stack's lock failure, or none when its output holds no lock error. */
 export function diagnoseLockOutput(stack: string, output: string, ctx: LockContext): string[] {
   const lock = parseLockInfo(output);

@@ -18,6 +18,8 @@ export interface EngineCommandOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How the engine is run (tests inject a scripted engine). */
   readonly runner?: Runner;
+  /** The engine's `-lock-timeout` (tests shorten it). @default LOCK_TIMEOUT (5m) */
+  readonly lockTimeout?: string;
   /** @default - `tty` at an interactive terminal, else `plain` */
   readonly progress?: ProgressMode;
   readonly write?: (line: string) => void;

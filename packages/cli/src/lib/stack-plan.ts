@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadPlanFile, PlanFileError, summarize, type Plan, type StackPlan } from '@platform/plan-report';
 import { EXIT, UsageError } from '../errors';
+import { isSelfHeld, parseLockInfo, releasedDespiteExit } from './lock-diagnosis';
 import { type Progress } from './progress';
 import { runPool, spawnRunner, tail, type Runner } from './runner';
 import { type StackDir } from './stacks';
@@ -12,8 +13,8 @@ export type PlanMode = 'plan' | 'refresh-only';
 /** What happened to one stack. */
 export type OutcomeStatus = 'no-changes' | 'changes' | 'error';
 
-/** The engine command that runs in each stack, in order. */
-export type Step = 'init' | 'plan' | 'show';
+/** The engine command that runs in each stack, in order (`force-unlock` only to release the run's own plan lock). */
+export type Step = 'init' | 'plan' | 'show' | 'force-unlock';
 
 export interface StackOutcome {
   readonly stack: string;
@@ -29,6 +30,8 @@ export interface StackOutcome {
   readonly failure?: { readonly step: Step | 'read'; readonly code?: number; readonly output: string };
   /** Every step's captured output, for `--verbose`. */
   readonly logs: ReadonlyArray<{ readonly step: Step; readonly code: number; readonly output: string }>;
+  /** The run's own plan lock (a lost reply to its lock write) that was released before planning again. */
+  readonly releasedOwnLock?: string;
 }
 
 export interface PlanStacksOptions {
@@ -40,6 +43,8 @@ export interface PlanStacksOptions {
   readonly binary: string;
   /** @default - spawns real processes */
   readonly runner?: Runner;
+  /** The plan's `-lock-timeout`. @default LOCK_TIMEOUT */
+  readonly lockTimeout?: string;
   /** Environment of the engine. @default - process.env plus TF_IN_AUTOMATION=1 and TF_INPUT=0 */
   readonly env?: NodeJS.ProcessEnv;
   readonly progress?: Progress;
@@ -53,16 +58,18 @@ export interface PlanStacksOptions {
 /** `-lock-timeout`: wait this long for another run's state lock (an apply, a drift check) before failing. */
 export const LOCK_TIMEOUT = '5m';
 
-/** The engine arguments of each step. */
-export function stepArgs(step: Step, mode: PlanMode, tfplan: string): string[] {
+/** The engine arguments of each step (`lockId`: the lock `force-unlock` releases). */
+export function stepArgs(step: Step, mode: PlanMode, tfplan: string, lockId = '', lockTimeout = LOCK_TIMEOUT): string[] {
   switch (step) {
+    case 'force-unlock':
+      return ['force-unlock', '-force', '-no-color', lockId];
     case 'init':
       return ['init', '-input=false', '-no-color'];
     case 'plan':
       return [
         'plan',
         '-input=false',
-        `-lock-timeout=${LOCK_TIMEOUT}`,
+        `-lock-timeout=${lockTimeout}`,
         '-detailed-exitcode',
         '-no-color',
         ...(mode === 'refresh-only' ? ['-refresh-only'] : []),
@@ -103,9 +110,9 @@ async function planOne(
   rmSync(jsonFile, { force: true });
   const logs: Array<{ step: Step; code: number; output: string }> = [];
   const done = (rest: Omit<StackOutcome, 'stack' | 'durationMs' | 'logs'>): StackOutcome => ({ stack: stack.id, durationMs: Date.now() - started, logs, ...rest });
-  const run = async (step: Step): Promise<{ code: number; output: string }> => {
+  const run = async (step: Step, lockId?: string): Promise<{ code: number; output: string }> => {
     o.onStep(step);
-    const result = await o.runner(o.binary, stepArgs(step, o.mode, tfplan), { cwd: stack.dir, env: o.env, ...(step === 'show' ? { stdoutFile: jsonFile } : {}) });
+    const result = await o.runner(o.binary, stepArgs(step, o.mode, tfplan, lockId, o.lockTimeout), { cwd: stack.dir, env: o.env, ...(step === 'show' ? { stdoutFile: jsonFile } : {}) });
     logs.push({ step, code: result.code, output: result.output });
     return result;
   };
@@ -114,7 +121,22 @@ async function planOne(
 
   const init = await run('init');
   if (init.code !== 0) return failed('init', init.code, init.output);
-  const plan = await run('plan');
+  const planStarted = new Date();
+  let plan = await run('plan');
+  // A plan that failed on its own lock — its lock write was applied but the reply lost, and the SDK's
+  // retry found it (docs/runbooks/state-surgery.md#stuck-lock-after-a-network-error) — releases that lock
+  // by its ID and plans once more. Only a *plan* lock created after this plan started by this runner
+  // qualifies; should it be another plan of the same user on the same host after all, that plan loses a
+  // lock over a run that writes no state, and the engine refuses to apply a plan whose state moved on.
+  const own = plan.code !== 0 && plan.code !== 2 ? parseLockInfo(plan.output) : undefined;
+  let releasedOwnLock: string | undefined;
+  if (own && isSelfHeld(own, { startedAt: planStarted, operation: 'OperationTypePlan' })) {
+    const unlock = await run('force-unlock', own.id);
+    if (unlock.code === 0 || releasedDespiteExit(unlock.output)) {
+      releasedOwnLock = own.id;
+      plan = await run('plan');
+    }
+  }
   if (plan.code !== 0 && plan.code !== 2) return failed('plan', plan.code, plan.output);
   const show = await run('show');
   if (show.code !== 0) {
@@ -132,7 +154,14 @@ async function planOne(
   // Refresh-only plans also exit 2 when only root outputs are out of date (the config changed and was
   // not applied yet). Drift is a resource changed outside Terraform; outputs alone are not.
   const status: OutcomeStatus = o.mode === 'refresh-only' ? (parsed.resourceDrift.length > 0 ? 'changes' : 'no-changes') : plan.code === 2 ? 'changes' : 'no-changes';
-  return done({ status, plan: parsed, planFile: jsonFile, summary: describePlan(parsed, o.mode, status) });
+  const summary = describePlan(parsed, o.mode, status);
+  return done({
+    status,
+    plan: parsed,
+    planFile: jsonFile,
+    ...(releasedOwnLock ? { releasedOwnLock } : {}),
+    summary: releasedOwnLock ? `${summary} (after releasing this run's own stuck lock ${releasedOwnLock})` : summary,
+  });
 }
 
 /** The first `Error: …` line of an engine's output, as ": <message>", for one-line summaries. */
