@@ -254,16 +254,13 @@ describe('platform plan: a plan that fails on a lock (real OpenTofu for everythi
 
 // The fallback the bin takes without esbuild, or with PLATFORM_DEBUG=1 for source-mapped traces: the
 // TypeScript sources through tsx. Help loads every lazily registered command, so each must load there too.
-test('GIVEN PLATFORM_DEBUG=1 (the sources through tsx, not the bundle) WHEN `platform --help` loads every command THEN each loads, and a command runs', async () => {
+test('GIVEN PLATFORM_DEBUG=1 (the sources through tsx, not the bundle) WHEN `platform --help` loads every command THEN each loads', async () => {
   const help = await runBin(['--help'], { env: { PLATFORM_DEBUG: '1' } });
   expect(help.stderr).toBe('');
   expect(help.code).toBe(0);
   for (const command of ['synth', 'affected', 'plan', 'comment', 'drift', 'environments', 'promote', 'guard', 'explain-lock']) {
     expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   }
-  const run = await runBin(['plan', '--affected'], { env: { PLATFORM_DEBUG: '1' } });
-  expect(run.code).toBe(1);
-  expect(run.stderr).toMatch(/^error: --affected needs --base <ref>/);
 });
 
 describe('platform plan: bad input (the real bin, exit 1, one clear message, never a stack trace)', () => {
