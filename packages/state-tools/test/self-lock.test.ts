@@ -140,6 +140,32 @@ describe.each(MODES)('a lost reply to the lock write, with $label (OpenTofu + mo
     expect(again.stdout).toContain('No changes.');
   }, 60_000);
 
+  // The same loss on the way out: the reply to the unlock's conditional DeleteItem (DynamoDB modes).
+  if (mode.lockTable) {
+    test('GIVEN the reply to the unlock is lost WHEN the engine retries it THEN it reports "Error releasing the state lock" though the lock is gone; tofuOk accepts exactly that as done', async () => {
+      const isUnlock = (r: { target?: string }) => r.target === 'DynamoDB_20120810.DeleteItem';
+      proxy.dropReply(isUnlock);
+      const raw = await tofu(['plan', '-input=false', '-lock-timeout=0s'], { cwd: dir });
+      expect(raw.code).toBe(1);
+      expect(raw.stderr).toMatch(/Error releasing the state lock[\s\S]*DeleteItem[\s\S]*ConditionalCheckFailedException/);
+      expect(await heldLockIds()).toEqual([]);
+
+      const log = path.join(work, `released-${mode.bucket}.log`);
+      const saved = process.env.PLATFORM_SELF_LOCK_LOG;
+      process.env.PLATFORM_SELF_LOCK_LOG = log;
+      try {
+        proxy.dropReply(isUnlock);
+        const plan = await tofuOk(['plan', '-input=false', '-lock-timeout=0s'], { cwd: dir });
+        expect(plan.code).toBe(0);
+        expect(readFileSync(log, 'utf8')).toMatch(/released by its first DeleteItem, whose reply was lost/);
+        expect(await heldLockIds()).toEqual([]);
+      } finally {
+        if (saved === undefined) delete process.env.PLATFORM_SELF_LOCK_LOG;
+        else process.env.PLATFORM_SELF_LOCK_LOG = saved;
+      }
+    }, 60_000);
+  }
+
   // What `platform plan` (and `platform drift`, the same engine steps) does about it for users.
   test('GIVEN a lost reply to the lock write WHEN `platform plan` plans THEN it releases its own plan lock by its ID, plans again, and says so; no lock is left', async () => {
     const before = proxy.requests().length;

@@ -148,14 +148,20 @@ export function runningMotoErrors(): string {
 }
 
 async function waitUntilReady(server: MotoServer, deadline: number): Promise<boolean> {
+  // Only this process's own "listening" line proves the port is its: the free port can be taken by another
+  // suite's server between the probe and the bind, and that server would answer the readiness check.
+  const listening = `moto_serial ${server.pid} listening on 127.0.0.1:${server.port}`;
   while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${server.endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return true;
-    } catch {
-      // not listening yet
+    const log = server.log();
+    if (/Address already in use|in use by another program|Traceback/.test(log)) return false;
+    if (log.includes(listening)) {
+      try {
+        const res = await fetch(`${server.endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
+        if (res.ok) return true;
+      } catch {
+        // not answering yet
+      }
     }
-    if (/Address already in use|Traceback/.test(server.log())) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;

@@ -82,6 +82,9 @@ def main() -> None:
 
     server = make_server(args.host, args.port, one_at_a_time, threaded=True, request_handler=LoggingRequestHandler)
     close_noting_unread(server)
+    # The launcher waits for this line in this process's own log: an answer on the port alone could come
+    # from another server that took the port between its probe and this bind.
+    print(f"moto_serial {os.getpid()} listening on {args.host}:{args.port}", flush=True)
     server.serve_forever()
 
 

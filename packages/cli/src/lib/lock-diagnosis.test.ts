@@ -130,3 +130,36 @@ describe('lockOperationOf', () => {
     },
   );
 });
+
+describe('parseLockInfo on a failed release', () => {
+  // OpenTofu 1.12.6 after an apply whose unlock reply was lost (the retried conditional DeleteItem found the item gone).
+  const output = [
+    'Error: Error releasing the state lock',
+    '',
+    'Error message: s3 lock released but dynamoDB failed: operation error',
+    'DynamoDB: DeleteItem, https response error StatusCode: 400, RequestID: X,',
+    'ConditionalCheckFailedException: The conditional request failed',
+    'Lock Info:',
+    '  ID:        49faa9a5-f72b-0e79-bb2a-09d614380c5e',
+    '  Path:      it-state-surgery/surgery/source.tfstate',
+    '  Operation: OperationTypeApply',
+    '  Who:       root@vm',
+    '  Version:   1.12.6',
+    '  Created:   2026-11-30 05:02:51.999818157 +0000 UTC',
+    '  Info:      ',
+  ].join('\n');
+
+  test("GIVEN the release error WHEN read as an acquire error (the CLI's diagnosis) THEN nothing: it is not a held lock", () => {
+    expect(parseLockInfo(output)).toBeUndefined();
+  });
+
+  test('GIVEN the release error WHEN read as one THEN its lock info', () => {
+    expect(parseLockInfo(output, 'release')).toEqual({
+      id: '49faa9a5-f72b-0e79-bb2a-09d614380c5e',
+      path: 'it-state-surgery/surgery/source.tfstate',
+      operation: 'OperationTypeApply',
+      who: 'root@vm',
+      created: new Date('2026-11-30T05:02:51.999Z'),
+    });
+  });
+});

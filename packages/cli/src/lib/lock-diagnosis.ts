@@ -29,11 +29,14 @@ export interface LockContext {
   readonly skewMs?: number;
 }
 
-const LOCK_ERROR = /Error acquiring the state lock/;
+const LOCK_ERROR = { acquire: /Error acquiring the state lock/, release: /Error releasing the state lock/ } as const;
 
-/** Reads the `Lock Info:` block of an engine's output (with or without the `│` diagnostic frame). */
-export function parseLockInfo(output: string): EngineLockInfo | undefined {
-  if (!LOCK_ERROR.test(output)) return undefined;
+/**
+ * Reads the `Lock Info:` block of an engine's output (with or without the `│` diagnostic frame) that
+ * follows "Error acquiring the state lock", or with `on: 'release'` "Error releasing the state lock".
+ */
+export function parseLockInfo(output: string, on: keyof typeof LOCK_ERROR = 'acquire'): EngineLockInfo | undefined {
+  if (!LOCK_ERROR[on].test(output)) return undefined;
   const lines = output.split('\n').map((l) => l.replace(/^\s*[│|]\s?/, '').trimEnd());
   const start = lines.findIndex((l) => /^\s*Lock Info:\s*$/.test(l));
   if (start < 0) return undefined;
