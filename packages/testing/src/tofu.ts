@@ -200,6 +200,12 @@ export async function forceUnlock(id: string, options: TofuOptions): Promise<Tof
   return unlock;
 }
 
+/** One line per recovered self-held lock: into `$PLATFORM_SELF_LOCK_LOG` (scripts/stress-engine.sh counts them), else stderr. */
+function reportRecovery(line: string): void {
+  if (process.env.PLATFORM_SELF_LOCK_LOG) appendFileSync(process.env.PLATFORM_SELF_LOCK_LOG, `${new Date().toISOString()} ${line}\n`);
+  else process.stderr.write(`[tofuOk] ${line}\n`);
+}
+
 /**
  * Runs tofu and throws, with its output, unless it exits 0. A run that failed on a lock it holds
  * itself is recovered the runbook's way unless `selfLock: 'fail'` (see `TofuOkOptions`).
@@ -221,9 +227,7 @@ export async function tofuOk(args: readonly string[], options: TofuOkOptions): P
       const line = released
         ? `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\` released with force-unlock; running it again`
         : `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\`: force-unlock failed: ${unlock.stderr.trim().split('\n').slice(0, 3).join(' ')}`;
-      // Counted by scripts/stress-engine.sh through the log file; printed when there is none.
-      if (process.env.PLATFORM_SELF_LOCK_LOG) appendFileSync(process.env.PLATFORM_SELF_LOCK_LOG, `${new Date().toISOString()} ${line}\n`);
-      else process.stderr.write(`[tofuOk] ${line}\n`);
+      reportRecovery(line);
       if (released) result = await tofu(args, options);
     }
   }
@@ -243,8 +247,7 @@ export async function tofuOk(args: readonly string[], options: TofuOkOptions): P
       lock && operation && isSelfHeld(lock, { startedAt, operation })
     ) {
       const line = `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\`: released by its first DeleteItem, whose reply was lost (the retry found it gone); the command's work is done`;
-      if (process.env.PLATFORM_SELF_LOCK_LOG) appendFileSync(process.env.PLATFORM_SELF_LOCK_LOG, `${new Date().toISOString()} ${line}\n`);
-      else process.stderr.write(`[tofuOk] ${line}\n`);
+      reportRecovery(line);
       result = { ...result, code: 0 };
     }
   }

@@ -7,23 +7,11 @@ import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
 import { repoRoot } from '@platform/testing';
 import { parseDocument } from 'yaml';
+import { snapshotTree } from '../../test/helpers';
 
 const BIN = path.join(repoRoot, 'packages/cli/bin/platform.cjs');
 const envDir = path.join(repoRoot, 'envs');
 const one = loadEnvironments(envDir)[0]!.name;
-
-function snapshotTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function synthSync(outdir: string, extra: string[] = [], options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}) {
   return spawnSync(process.execPath, [BIN, 'synth', '-q', '--env-dir', envDir, '--outdir', outdir, ...extra], { encoding: 'utf8', ...options });

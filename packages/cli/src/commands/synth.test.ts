@@ -1,25 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
 import { repoRoot } from '@platform/testing';
 import { parseDocument } from 'yaml';
+import { snapshotTree } from '../../test/helpers';
 import { runSynth } from './synth';
-
-/** Every file under a folder with its bytes, for byte-for-byte comparison. */
-function snapshotTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const BIN = path.join(repoRoot, 'packages/cli/bin/platform.cjs');
 const envDir = path.join(repoRoot, 'envs');
