@@ -1,7 +1,7 @@
 // `platform synth` interrupted, or facing an output folder it may not replace: the real CLI in a child
 // process, real signals, real permissions (chmod as a user without root's override; chattr +i as root).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments } from '@platform/config';
@@ -13,7 +13,7 @@ const BIN = path.join(repoRoot, 'packages/cli/bin/platform.cjs');
 const envDir = path.join(repoRoot, 'envs');
 const one = loadEnvironments(envDir)[0]!.name;
 
-function synthSync(outdir: string, extra: string[] = [], options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}) {
+function synthSync(outdir: string, extra: string[] = [], options: { env?: NodeJS.ProcessEnv } = {}) {
   return spawnSync(process.execPath, [BIN, 'synth', '-q', '--env-dir', envDir, '--outdir', outdir, ...extra], { encoding: 'utf8', ...options });
 }
 
@@ -79,14 +79,14 @@ describe('an output folder synth may not replace', () => {
     const outdir = path.join(parent, 'cdktf.out');
     previousOutput(outdir);
     chmodSync(outdir, 0o555);
-    // root ignores permission bits: run the CLI as nobody, who may write the parent but not cdktf.out.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534, env: { ...process.env, TMPDIR: parent } } : {};
-    if (asUser.uid !== undefined) {
-      for (let d = path.dirname(parent); d !== path.dirname(d) && d.startsWith(tmpdir()); d = path.dirname(d)) chmodSync(d, statSync(d).mode | 0o711);
-      chmodSync(parent, 0o777);
-    }
+    // root ignores permission bits (CAP_DAC_OVERRIDE): as root, run the CLI with every capability dropped
+    // (setpriv), still uid 0 — so it reads the checkout wherever it lies (a 0700 temporary folder, too),
+    // owns the parent, and may not write into cdktf.out.
+    const asRoot = process.getuid?.() === 0;
     try {
-      const result = synthSync(outdir, [], asUser);
+      const result = asRoot
+        ? spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, BIN, 'synth', '-q', '--env-dir', envDir, '--outdir', outdir], { encoding: 'utf8' })
+        : synthSync(outdir);
       expect(result.status).toBe(1);
       expect(result.stderr.trim().split('\n')).toEqual([
         `error: cannot replace ${outdir}: ${outdir} is not writable (permission denied, EACCES) — nothing was changed; make it writable (e.g. chmod -R u+w ${outdir}) or choose another --outdir`,
