@@ -4,15 +4,37 @@
 //     suites' own mkdtemps) and TMPDIR for child processes point there, so a run leaves nothing in TMPDIR;
 //   - child processes started without an `env` get the suite's (so their TMPDIR is the suite's folder too);
 //   - in the unit tier, a guard that fails a suite starting anything but node (see jest.config.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, types } from 'node:util';
 import { stackMatchers } from './matchers';
+import { GO_TOOL_ENV, toolsBin } from './tools';
 // Default imports are the modules themselves (`import * as` makes a copy): patches reach every importer.
 import childProcess from 'node:child_process';
 import os from 'node:os';
 
 expect.extend(stackMatchers);
+
+/**
+ * cdktf records where every token was created: each Reference, list and map token captures the whole
+ * call stack (`Error.captureStackTrace` on a plain object, with no frame limit) and formats it at once.
+ * Under jest, formatting goes through the source-map formatter jest installs in the worker's main realm,
+ * which maps every frame of a deep stack through the source maps of the files on it — 12% of the unit
+ * tier's CPU. Those traces only appear in cdktf's messages about unresolved tokens, so this suite's realm
+ * formats them without source maps, cut to 20 frames. Errors (failed assertions, thrown errors) still go
+ * to jest's formatter: Node uses the main realm's `Error.prepareStackTrace` only when the suite's realm
+ * has none, so the suite's formatter hands errors to it (the main realm's `Error`, reached through a
+ * function Node created there).
+ */
+const MainRealmFunction = Object.getPrototypeOf(childProcess.spawn).constructor as FunctionConstructor;
+const mainRealmError = new MainRealmFunction('return Error')() as ErrorConstructor;
+Error.prepareStackTrace = function prepareStackTrace(target: unknown, frames: NodeJS.CallSite[]): unknown {
+  const error = types.isNativeError(target) ? target : undefined;
+  const mapped = mainRealmError.prepareStackTrace;
+  if (error && mapped) return mapped(error, frames);
+  const header = error ? `${error.name}: ${error.message}` : 'Error';
+  return [header, ...(error ? frames : frames.slice(0, 20)).map((frame) => `    at ${String(frame)}`)].join('\n');
+};
 
 const realTmpdir = os.tmpdir;
 const suiteTmp = mkdtempSync(path.join(realTmpdir(), 'platform-jest-'));
@@ -52,6 +74,25 @@ function withSuiteEnv(launcher: Launcher, args: unknown[]): unknown[] {
 }
 
 const unitTier = (globalThis as { PLATFORM_TEST_TIER?: string }).PLATFORM_TEST_TIER === 'unit';
+
+/**
+ * cdktf checks the engine's version while it synthesizes a stack with terraform_data, import or moved
+ * blocks: `$TERRAFORM_BINARY_NAME version` (`terraform` when unset) through a shell, once per block. The
+ * integration suites synthesize such stacks for OpenTofu, so that engine is the pinned one of `.tools/bin`
+ * (the check would otherwise need a `terraform` installed on the machine, outside the setup script), and
+ * its answer is kept for the suite: the binary does not change while a suite runs, and the state suites
+ * asked it about a hundred times per run (each a shell and an engine start, ~4 s of CPU).
+ */
+if (!unitTier && process.env.TERRAFORM_BINARY_NAME === undefined && existsSync(path.join(toolsBin(), 'tofu'))) {
+  process.env.TERRAFORM_BINARY_NAME = path.join(toolsBin(), 'tofu');
+}
+// The Go tools started with the suite's environment (helm, actionlint, …) collect garbage the same way.
+if (!unitTier) for (const [name, value] of Object.entries(GO_TOOL_ENV)) process.env[name] ??= value;
+const engineVersion = new Map<string, unknown>();
+function isEngineVersionCommand(command: unknown): command is string {
+  return typeof command === 'string' && command === `${process.env.TERRAFORM_BINARY_NAME ?? 'terraform'} version`;
+}
+
 const cp = childProcess as unknown as Record<Launcher, (...args: unknown[]) => unknown>;
 for (const launcher of LAUNCHERS) {
   const original = cp[launcher] as ((...args: unknown[]) => unknown) & { [promisify.custom]?: (...args: unknown[]) => unknown };
@@ -70,6 +111,11 @@ for (const launcher of LAUNCHERS) {
     return withSuiteEnv(launcher, args);
   };
   const guarded = function guarded(this: unknown, ...args: unknown[]) {
+    if (launcher === 'execSync' && isEngineVersionCommand(args[0]) && originals.size > 0) {
+      if (!engineVersion.has(args[0])) engineVersion.set(args[0], original.apply(this, prepare(args)));
+      const answer = engineVersion.get(args[0]);
+      return Buffer.isBuffer(answer) ? Buffer.from(answer) : answer;
+    }
     return original.apply(this, prepare(args));
   } as typeof original;
   const custom = original[promisify.custom];

@@ -4,7 +4,7 @@ import { devNull } from 'node:os';
 import * as path from 'node:path';
 import { isSelfHeld, lockOperationOf, parseLockInfo, releasedDespiteExit } from '@platform/cli/src/lib/lock-diagnosis';
 import { runningMotoErrors } from './moto';
-import { toolPath } from './tools';
+import { GO_TOOL_ENV, toolPath } from './tools';
 
 /** What a finished `tofu` run printed and how it ended. */
 export interface TofuResult {
@@ -106,6 +106,7 @@ export function tofuEnv(options: Pick<TofuOptions, 'region' | 'env'> & { readonl
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_EC2_METADATA_DISABLED: 'true',
+    ...GO_TOOL_ENV,
     // Debugging a failing test: TF_LOG=DEBUG TF_LOG_PATH=/tmp/tofu.log npx jest …, or TF_LOG_DIR=<dir>
     // for one log file per tofu run (concurrent runs do not interleave; the file names the command).
     ...(process.env.TF_LOG ? { TF_LOG: process.env.TF_LOG } : {}),
