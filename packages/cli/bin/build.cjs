@@ -78,8 +78,12 @@ async function build() {
     platform: 'node',
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
-    // Names as written (cdktf and commander read constructor/function names); no minification.
-    keepNames: true,
+    // No minification: names stay as written, except where two bundled modules' top-level names collide and
+    // esbuild numbers one (four listr2 renderer classes and some functions; no code reads their names). Not
+    // `keepNames`: it restores those by wrapping every function and class where it is defined, including the
+    // functions cdktf defines inside its token resolver on every call — a quarter of a large synth's CPU
+    // (150 stacks, one process: 5.7 s → 4.4 s without it, output byte-identical).
+    keepNames: false,
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
