@@ -26,6 +26,11 @@ export interface MotoServer {
 export interface StartMotoOptions {
   /** How long to wait for the server to answer. @default 30 s */
   readonly readyTimeoutMs?: number;
+  /**
+   * Lend this process's shared server (see `startMoto`) when it is free, instead of starting one.
+   * `false` for a suite that needs a server of its own. @default true
+   */
+  readonly shared?: boolean;
 }
 
 /** The launcher that serializes moto's request handling. */
@@ -38,21 +43,66 @@ const logDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /**
- * Starts moto's server (the `moto_server` of `.tools/bin`, see scripts/setup-tools.sh, through
- * `moto_serial.py`, which applies one request at a time) on 127.0.0.1 on a free port and
- * resolves once it answers. Throws `toolPath`'s install hint when moto is missing, so a test never
- * silently skips. Call `stop()` in `afterAll`; a process-exit hook also kills it if a test run dies.
+ * The worker process's own global object. Under jest every test file runs in a sandbox with its own
+ * globals and its own `process` (whose `exit` event never fires); state kept here outlives the test
+ * file, and its `process` is the real one. Reached through a function Node created there.
+ */
+function processGlobal(): { process: NodeJS.Process } & Record<symbol, unknown> {
+  // A Node built-in no test setup replaces (child_process's are wrapped by the suite setup, in the sandbox).
+  const ProcessFunction = Object.getPrototypeOf(openSync).constructor as FunctionConstructor;
+  return new ProcessFunction('return globalThis')() as { process: NodeJS.Process } & Record<symbol, unknown>;
+}
+
+/** This process's shared server: started by the first test file that asks, lent to the next ones. */
+interface SharedServer {
+  readonly server: MotoServer;
+  readonly child: ChildProcess;
+  leased: boolean;
+}
+const SHARED = Symbol.for('platform.testing.sharedMoto');
+
+/**
+ * A moto server (the `moto_server` of `.tools/bin`, see scripts/setup-tools.sh, through `moto_serial.py`,
+ * which applies one request at a time) on 127.0.0.1, answering. Throws `toolPath`'s install hint when moto
+ * is missing, so a test never silently skips. Call `stop()` in `afterAll`.
+ *
+ * One server per process is shared by the test files that run in it one after the other (a jest worker
+ * runs several): each gets it empty (moto's reset, every bucket, table and object forgotten) and gives it
+ * back with `stop()`. Starting moto costs about a second and half a second of CPU, once per state suite
+ * before. The server ends with the process (it also watches its stdin: a worker killed outright takes it
+ * along). A second server at once in the same file, or `{ shared: false }`, starts a server of its own,
+ * which `stop()` ends.
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const global = processGlobal();
+  const useShared = options.shared !== false;
+  const shared = useShared ? (global[SHARED] as SharedServer | undefined) : undefined;
+  if (shared && !shared.leased && shared.child.exitCode === null && shared.child.signalCode === null) {
+    shared.leased = true;
+    try {
+      await shared.server.reset();
+      return lend(shared);
+    } catch {
+      shared.leased = false;
+      delete global[SHARED];
+      await shared.server.stop();
+    }
+  }
+  const own = !useShared || global[SHARED] !== undefined;
   const bin = toolPath('moto_server');
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   let lastError = '';
   // The free port can be taken between probing and binding: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const server = launch(bin, port);
+    const server = launch(bin, port, own ? undefined : global.process);
     const ready = await waitUntilReady(server, deadline);
-    if (ready) return server;
+    if (ready) {
+      if (own) return server;
+      const entry: SharedServer = { server, child: [...running].find((c) => c.pid === server.pid)!, leased: true };
+      global[SHARED] = entry;
+      return lend(entry);
+    }
     lastError = server.log();
     await server.stop();
     if (Date.now() > deadline) break;
@@ -60,24 +110,58 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   throw new Error(`moto_server did not start on 127.0.0.1 — its output:\n${lastError}`);
 }
 
-function launch(bin: string, port: number): MotoServer {
+/** The shared server as one test file sees it: its log from the lending on, and `stop()` gives it back. */
+function lend(shared: SharedServer): MotoServer {
+  const { server } = shared;
+  const from = server.log().length;
+  let returned = false;
+  const log = () => (returned ? '' : server.log().slice(from));
+  logReaders.set(shared.child, log);
+  return {
+    ...server,
+    log,
+    stop: async () => {
+      if (returned) return;
+      returned = true;
+      logReaders.delete(shared.child);
+      shared.leased = false;
+    },
+  };
+}
+
+/**
+ * Starts a server. `owner`: the real process of a shared server, which outlives the test file: its log is
+ * kept in that process's temporary folder (a test file's own is removed with it) and removed at its exit.
+ */
+function launch(bin: string, port: number, owner?: NodeJS.Process): MotoServer {
   // moto logs every request line. It writes them into a file, not a pipe: a pipe fills whenever this
   // (jest) process is busy — a synchronous synth, a long assertion — and then every moto thread blocks
   // inside its response, before the reply is sent, stalling all the engines talking to it at once.
-  const logDir = mkdtempSync(path.join(tmpdir(), 'moto-log-'));
+  const logDir = mkdtempSync(path.join(owner ? owner.env.TMPDIR || '/tmp' : tmpdir(), 'moto-log-'));
   logDirs.add(logDir);
   const logFile = path.join(logDir, 'moto.log');
   const fd = openSync(logFile, 'a');
   // moto's own app and request handler, one request applied at a time (see moto_serial.py: moto's
   // conditional writes are not atomic across its request threads; AWS's are).
   const python = path.join(path.dirname(realpathSync(bin)), 'python');
-  const child = spawn(python, [SERIAL_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', fd, fd],
+  // stdin a pipe the server watches: it exits when this process ends, however it ends.
+  const child = spawn(python, [SERIAL_SERVER, '-H', '127.0.0.1', '-p', String(port), '--exit-with-stdin'], {
+    stdio: ['pipe', fd, fd],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PYTHONUNBUFFERED: '1' },
   });
   closeSync(fd);
   running.add(child);
-  installExitHook();
+  if (owner) {
+    // Nothing of the shared server keeps the process alive; it goes with the process.
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    owner.once('exit', () => {
+      child.kill('SIGKILL');
+      rmSync(logDir, { recursive: true, force: true });
+    });
+  } else {
+    installExitHook();
+  }
   const output = () => {
     try {
       const text = readFileSync(logFile, 'utf8');
@@ -185,7 +269,8 @@ export function freePort(): Promise<number> {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
+  // The real process's exit: under jest, the test file's `process` never emits it.
+  processGlobal().process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
     for (const dir of logDirs) rmSync(dir, { recursive: true, force: true });
   });

@@ -8,7 +8,7 @@ millisecond), so "exactly one wins" failed with two winners; the "no winner" fai
 same race (both take the lock, then neither can release it cleanly). AWS applies each conditional write atomically; holding one lock around the application restores
 that. Sockets are still served by threads, so a slow client never blocks the accept loop.
 
-Usage: python moto_serial.py -H 127.0.0.1 -p PORT   (started by packages/testing/src/moto.ts)
+Usage: python moto_serial.py -H 127.0.0.1 -p PORT [--exit-with-stdin]   (started by packages/testing/src/moto.ts)
 """
 
 import argparse
@@ -65,11 +65,21 @@ def close_noting_unread(server):  # type: ignore[no-untyped-def]
     server.shutdown_request = shutdown_request
 
 
+def exit_at_end_of_stdin() -> None:
+    """The launcher holds the other end of stdin: end of file means it is gone, however it ended."""
+    while sys.stdin.buffer.read(65536):
+        pass
+    os._exit(0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes (the launching process ended)")
     args = parser.parse_args()
+    if args.exit_with_stdin:
+        threading.Thread(target=exit_at_end_of_stdin, daemon=True).start()
     os.environ.setdefault("MOTO_PORT", str(args.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
