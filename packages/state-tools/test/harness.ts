@@ -13,7 +13,7 @@ import {
   synthesizeAtomically,
   type StackFactoryOptions,
 } from '@platform/stack-factory';
-import { type MotoServer, repoRoot, tofuOk, type TofuOptions } from '@platform/testing';
+import { type MotoServer, processGlobal, repoRoot, tofuOk, type TofuOptions } from '@platform/testing';
 import { DataResource, type App } from 'cdktf';
 import { type Construct } from 'constructs';
 
@@ -141,25 +141,47 @@ export interface AwsOp {
   readonly ok?: readonly string[];
 }
 
-/** The boto3 worker of this test file: one long-lived `aws_ops.py`, answering one batch per line. */
+/**
+ * The boto3 worker: one long-lived `aws_ops.py`, answering one batch per line. One per process, shared by
+ * the test files that run in it one after the other (starting Python and boto3 costs ~0.5 s of CPU): each
+ * file listens to it while it runs and lets go in `afterAll`. It ends when its stdin closes, with the process.
+ */
 interface AwsWorker {
   readonly child: ChildProcess;
   readonly pending: Array<{ resolve: (answer: WorkerAnswer) => void; reject: (e: Error) => void }>;
   stderr: string;
+  /** Stops listening (this file is done with it). */
+  readonly detach: () => void;
 }
 let worker: AwsWorker | undefined;
+const SHARED_WORKER = Symbol.for('platform.stateTools.awsOps');
 
-function awsWorker(): AwsWorker {
-  if (worker && worker.child.exitCode === null && worker.child.signalCode === null) return worker;
+const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+function sharedChild(): ChildProcess {
+  const global = processGlobal();
+  const existing = global[SHARED_WORKER] as ChildProcess | undefined;
+  if (existing && alive(existing)) return existing;
   if (!existsSync(PYTHON))
     throw new Error('.tools/venv is missing: run `npm run setup-tools` (scripts/setup-tools.sh) first');
   const child = spawn(PYTHON, [path.join(__dirname, 'aws_ops.py')], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
   });
-  const w: AwsWorker = { child, pending: [], stderr: '' };
+  // Never keeps the process alive; its stdin closes when the process ends, and it exits then.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr, child.stdin]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  child.once('error', () => undefined); // reported to the file using it, below
+  global[SHARED_WORKER] = child;
+  return child;
+}
+
+function awsWorker(): AwsWorker {
+  if (worker && alive(worker.child)) return worker;
+  worker?.detach();
+  const child = sharedChild();
   let buffer = '';
-  child.stdout!.on('data', (c: Buffer) => {
+  const onData = (c: Buffer) => {
     buffer += c.toString('utf8');
     let nl: number;
     while ((nl = buffer.indexOf('\n')) >= 0) {
@@ -167,24 +189,39 @@ function awsWorker(): AwsWorker {
       buffer = buffer.slice(nl + 1);
       w.pending.shift()?.resolve(JSON.parse(line) as WorkerAnswer);
     }
-  });
-  child.stderr!.on('data', (c: Buffer) => (w.stderr = (w.stderr + c.toString('utf8')).slice(-4000)));
+  };
+  const onStderr = (c: Buffer) => (w.stderr = (w.stderr + c.toString('utf8')).slice(-4000));
   const fail = (why: string) => {
     for (const p of w.pending.splice(0)) p.reject(new Error(`aws_ops.py ${why}: ${w.stderr}`));
   };
-  child.once('error', (err) => fail(`could not start (${err.message})`));
-  child.once('exit', (code, signal) => fail(`exited (${code ?? signal})`));
-  // Never keeps jest alive; stopped after the file's tests, or when its stdin closes with the worker.
-  child.unref();
-  (child.stdout as unknown as { unref?: () => void }).unref?.();
-  (child.stderr as unknown as { unref?: () => void }).unref?.();
-  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  const onError = (err: Error) => fail(`could not start (${err.message})`);
+  const onExit = (code: number | null, signal: string | null) => fail(`exited (${code ?? signal})`);
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onStderr);
+  child.on('error', onError);
+  child.on('exit', onExit);
+  const w: AwsWorker = {
+    child,
+    pending: [],
+    stderr: '',
+    detach: () => {
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onStderr);
+      child.off('error', onError);
+      child.off('exit', onExit);
+      // Answers still owed would reach the next file: it gets a fresh worker instead.
+      if (w.pending.length > 0 || buffer !== '') {
+        fail('was let go with requests unanswered');
+        child.kill('SIGKILL');
+      }
+    },
+  };
   worker = w;
   return w;
 }
 
 afterAll(() => {
-  worker?.child.stdin?.end();
+  worker?.detach();
   worker = undefined;
 });
 

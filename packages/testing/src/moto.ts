@@ -47,7 +47,7 @@ let exitHookInstalled = false;
  * globals and its own `process` (whose `exit` event never fires); state kept here outlives the test
  * file, and its `process` is the real one. Reached through a function Node created there.
  */
-function processGlobal(): { process: NodeJS.Process } & Record<symbol, unknown> {
+export function processGlobal(): { process: NodeJS.Process } & Record<symbol, unknown> {
   // A Node built-in no test setup replaces (child_process's are wrapped by the suite setup, in the sandbox).
   const ProcessFunction = Object.getPrototypeOf(openSync).constructor as FunctionConstructor;
   return new ProcessFunction('return globalThis')() as { process: NodeJS.Process } & Record<symbol, unknown>;
