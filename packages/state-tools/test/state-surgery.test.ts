@@ -33,6 +33,13 @@ interface Change {
   readonly change: { readonly actions: readonly string[]; readonly importing?: { readonly id: string } };
 }
 
+/**
+ * No two operations here share a state, so a lock an operation meets can only be its own, left by a lost
+ * reply (tofuOk releases it and runs the operation again): waiting for it to go away would only add the
+ * whole timeout to the run.
+ */
+const LOCK_TIMEOUT = '-lock-timeout=0s';
+
 describe('state surgery runbook against a real engine (OpenTofu + moto)', () => {
   let moto: MotoServer;
   let work: string;
@@ -46,10 +53,10 @@ describe('state surgery runbook against a real engine (OpenTofu + moto)', () => 
     await Promise.all(Object.values(dirs).map((dir) => initOnce(dir)));
     return Object.fromEntries(Object.entries(dirs).map(([id, dir]) => [id.replace(/^surgery-/, ''), dir]));
   };
-  const apply = (dir: string) => tofuOk(['apply', '-auto-approve', '-input=false', '-lock-timeout=10s'], { cwd: dir });
+  const apply = (dir: string) => tofuOk(['apply', '-auto-approve', '-input=false', LOCK_TIMEOUT], { cwd: dir });
   /** The runbook's check: save the plan, read its resource changes, summary line included. */
   const plan = async (dir: string): Promise<{ changes: Change[]; summary: string }> => {
-    const text = await tofuOk(['plan', '-input=false', '-lock-timeout=10s', '-out=tfplan'], { cwd: dir });
+    const text = await tofuOk(['plan', '-input=false', LOCK_TIMEOUT, '-out=tfplan'], { cwd: dir });
     const json = JSON.parse((await tofuOk(['show', '-json', 'tfplan'], { cwd: dir })).stdout) as {
       resource_changes?: Change[];
     };
@@ -106,7 +113,7 @@ describe('state surgery runbook against a real engine (OpenTofu + moto)', () => 
 
     // CLI fallback: back to the old name with `state mv`, code without a moved block.
     dirs = await code({ rename: (s) => void new DataResource(s, 'Archive', { input: { value: 'logs' } }) });
-    await tofuOk(['state', 'mv', '-lock-timeout=10s', newAddress, 'terraform_data.Archive'], { cwd: dirs.rename! });
+    await tofuOk(['state', 'mv', LOCK_TIMEOUT, newAddress, 'terraform_data.Archive'], { cwd: dirs.rename! });
     const after = await plan(dirs.rename!);
     expect(after.summary).toMatch(/^No changes\./);
     expect(await ids(dirs.rename!)).toEqual(before);
@@ -138,7 +145,7 @@ describe('state surgery runbook against a real engine (OpenTofu + moto)', () => 
     // CLI fallback: `state rm` (dry run first), then the code without the resource plans clean.
     const dry = await tofuOk(['state', 'rm', '-dry-run', 'terraform_data.Old'], { cwd: dirs.remove! });
     expect(dry.stdout).toContain('Would remove terraform_data.Old');
-    await tofuOk(['state', 'rm', '-lock-timeout=10s', 'terraform_data.Old'], { cwd: dirs.remove! });
+    await tofuOk(['state', 'rm', LOCK_TIMEOUT, 'terraform_data.Old'], { cwd: dirs.remove! });
     dirs = await code({ remove: (s) => void new DataResource(s, 'Keep', { input: { value: 1 } }) });
     expect((await plan(dirs.remove!)).summary).toMatch(/^No changes\./);
   }, 60_000);
@@ -167,7 +174,7 @@ describe('state surgery runbook against a real engine (OpenTofu + moto)', () => 
         new DataResource(s, 'AdoptedByCli', {});
       },
     });
-    await tofuOk(['import', '-input=false', '-lock-timeout=10s', 'terraform_data.AdoptedByCli', 'existing-id-2'], {
+    await tofuOk(['import', '-input=false', LOCK_TIMEOUT, 'terraform_data.AdoptedByCli', 'existing-id-2'], {
       cwd: cli.adopt!,
     });
     expect((await plan(cli.adopt!)).summary).toMatch(/^No changes\./);
@@ -216,8 +223,8 @@ describe('state surgery runbook against a real engine (OpenTofu + moto)', () => 
       ['state', 'mv', `-state=${src}`, `-state-out=${dst}`, 'terraform_data.Shared2', 'terraform_data.Shared2'],
       { cwd: dirs.dest! },
     );
-    await tofuOk(['state', 'push', '-lock-timeout=10s', dst], { cwd: dirs.dest! });
-    await tofuOk(['state', 'push', '-lock-timeout=10s', src], { cwd: dirs.source! });
+    await tofuOk(['state', 'push', LOCK_TIMEOUT, dst], { cwd: dirs.dest! });
+    await tofuOk(['state', 'push', LOCK_TIMEOUT, src], { cwd: dirs.source! });
     dirs = await code({
       source: (s) => void new DataResource(s, 'Stays', { input: { value: 'a' } }),
       dest: (s) => {
