@@ -12,8 +12,8 @@
  * compiles normally when it does not match.
  *
  * It replaces one method of jest-runtime's module executor, jest 30's internal structure. When that
- * structure is not there (another jest), it does nothing and jest compiles as it always does;
- * `npm run bench` reports the cache's hit rate so a lost optimization is seen.
+ * structure is not there (another jest), it says so once and jest compiles as it always does; the
+ * unit tier's code-cache test fails then, so a lost optimization is seen.
  */
 const { createHash } = require('node:crypto');
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
@@ -89,9 +89,13 @@ function compileWithCodeCache(original, dir) {
   return function compile(scriptSource, filename) {
     const vmContext = this.environment.getVmContext();
     if (vmContext == null || this.resolution.isCoreModule(filename)) return original.call(this, scriptSource, filename);
-    // In memory by file name (the source compared whole: cheap), on disk by a hash of both.
-    const known = memory.get(filename);
-    const key = known?.source === scriptSource ? undefined : createHash('sha256').update(filename).update('\0').update(scriptSource).digest('hex');
+    // In memory by file name and the wrapper's parameters (the source compared whole: cheap), on disk by a
+    // hash of all three.
+    const params = this.injectedModuleParameters.join(',');
+    const id = `${params}\0${filename}`;
+    const known = memory.get(id);
+    const key =
+      known?.source === scriptSource ? undefined : createHash('sha256').update(params).update('\0').update(filename).update('\0').update(scriptSource).digest('hex');
     const cachedData = key === undefined ? known.data : readCache(dir, key);
     let fn;
     try {
@@ -110,26 +114,34 @@ function compileWithCodeCache(original, dir) {
     if (cachedData === undefined) {
       stats.compiled++;
       if (fn.cachedDataProduced) {
-        memory.set(filename, { source: scriptSource, data: fn.cachedData });
+        memory.set(id, { source: scriptSource, data: fn.cachedData });
         writeCache(dir, key, fn.cachedData);
       }
     } else if (fn.cachedDataRejected) {
       stats.rejected++;
-      memory.delete(filename);
+      memory.delete(id);
     } else {
       stats.hits++;
-      if (key !== undefined) memory.set(filename, { source: scriptSource, data: cachedData });
+      if (key !== undefined) memory.set(id, { source: scriptSource, data: cachedData });
     }
     return fn;
   };
 }
+
+// The counts, where a test can read them (packages/testing/src/code-cache.test.ts proves the cache is in use).
+globalThis[Symbol.for('platform.jest.codeCache')] = stats;
+let warned = false;
 
 class CodeCachingRuntime extends Runtime {
   constructor(config, ...rest) {
     super(config, ...rest);
     const executor = this.executor;
     const original = executor && Object.getPrototypeOf(executor).compile;
-    if (typeof original !== 'function' || typeof executor.dynamicImport !== 'function' || !Array.isArray(executor.injectedModuleParameters)) return;
+    if (typeof original !== 'function' || typeof executor.dynamicImport !== 'function' || !Array.isArray(executor.injectedModuleParameters)) {
+      if (!warned) process.stderr.write('packages/testing/jest/runtime.cjs: this jest-runtime has no module executor to hook: compiling without the V8 code cache\n');
+      warned = true;
+      return;
+    }
     executor.compile = compileWithCodeCache(original, cacheDirectory(config.cacheDirectory));
   }
 }
