@@ -208,6 +208,20 @@ function reportRecovery(line: string): void {
 }
 
 /**
+ * The exit code a run that did its work would have had, when its output says so: 0 when that is the only
+ * success (`okCodes` [0]); for `plan -detailed-exitcode` (`okCodes` [0, 2]), 0 after "No changes." and 2
+ * after a plan summary or output changes. Otherwise undefined.
+ */
+export function codeOfDoneRun(args: readonly string[], output: string, okCodes: readonly number[]): number | undefined {
+  if (okCodes.join() === '0') return 0;
+  if (args[0] !== 'plan' || !args.includes('-detailed-exitcode') || !okCodes.includes(0) || !okCodes.includes(2)) return undefined;
+  const noChanges = /^No changes\. /m.test(output);
+  const changes = /^(Plan: \d+ to (add|import)|Changes to Outputs:)/m.test(output);
+  if (noChanges === changes) return undefined;
+  return noChanges ? 0 : 2;
+}
+
+/**
  * Runs tofu and throws, with its output, unless it exits 0. A run that failed on a lock it holds
  * itself is recovered the runbook's way unless `selfLock: 'fail'` (see `TofuOkOptions`).
  */
@@ -235,8 +249,11 @@ export async function tofuOk(args: readonly string[], options: TofuOkOptions): P
   // The same lost reply on the way out: the run did its work and released its lock, but the reply to the
   // conditional DeleteItem was lost and the SDK's retry found the item gone (`ConditionalCheckFailed`), so
   // the engine reports "Error releasing the state lock" and exits 1. Accepted only when that is the run's
-  // only error, the lock is provably its own, nothing else ran on the state, and success means exit 0.
-  if (!ok(result) && (options.selfLock ?? 'recover') === 'recover' && alone && (options.okCodes ?? [0]).join() === '0') {
+  // only error, the lock is provably its own, nothing else ran on the state, and the exit code the run
+  // would have had is known: 0 when success means exit 0; for `plan -detailed-exitcode`, 0 or 2 as its
+  // output says (the exit 1 replaced that answer).
+  const doneCode = result.code === 1 ? codeOfDoneRun(args, `${result.stdout}\n${result.stderr}`, options.okCodes ?? [0]) : undefined;
+  if (!ok(result) && (options.selfLock ?? 'recover') === 'recover' && alone && doneCode !== undefined) {
     const output = `${result.stdout}\n${result.stderr}`;
     const errors = output.split('\n').filter((l) => /^\s*[│|]?\s*Error: /.test(l));
     const lock = parseLockInfo(output, 'release');
@@ -249,7 +266,7 @@ export async function tofuOk(args: readonly string[], options: TofuOkOptions): P
     ) {
       const line = `self-held lock ${lock.id} (${lock.operation}, ${lock.path ?? '?'}) of \`${result.command}\`: released by its first DeleteItem, whose reply was lost (the retry found it gone); the command's work is done`;
       reportRecovery(line);
-      result = { ...result, code: 0 };
+      result = { ...result, code: doneCode };
     }
   }
   if (!ok(result)) {
