@@ -21,7 +21,8 @@ const ROOTS = ['packages', 'modules', 'stacks', 'charts'];
  * OpenTofu working folders, copies of the repository): on a disk filesystem that is kernel time — ~5 s of
  * CPU per run of all of jest on the 2-core machine, whose /tmp is ext4 mounted with `discard`. When TMPDIR
  * is not set, the suites (and the tools they start) work in /dev/shm if it is a memory filesystem (tmpfs)
- * with at least 2 GiB free; set TMPDIR to choose another folder. The workers inherit it from here.
+ * with at least 2 GiB free, mounted without `noexec`; set TMPDIR to choose another folder. The workers
+ * inherit it from here.
  */
 const TMPFS_MAGIC = 0x01021994;
 const MEMORY_SCRATCH = '/dev/shm';
@@ -29,6 +30,13 @@ function memoryScratch(): string | undefined {
   try {
     const fs = statfsSync(MEMORY_SCRATCH);
     accessSync(MEMORY_SCRATCH, constants.W_OK | constants.X_OK);
+    // Suites run scripts they write there (engine wrappers, an `npx` shim): not on a `noexec` mount.
+    const mount = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter((fields) => fields[1] === MEMORY_SCRATCH)
+      .pop();
+    if (!mount || (mount[3] ?? '').split(',').includes('noexec')) return undefined;
     return fs.type === TMPFS_MAGIC && fs.bavail * fs.bsize >= 2 * 1024 ** 3 ? MEMORY_SCRATCH : undefined;
   } catch {
     return undefined;
