@@ -96,7 +96,7 @@ const config: Config = {
   // the engine's retry back-off; others on OpenTofu and moto), and the extra workers fill the cores meanwhile.
   // Measured on the quiet 2-core machine, all suites: 1 worker (jest's default there) 113 s; then, with the
   // suites' CPU cut and their scratch space in memory, 2 workers 56 s, 3 workers 40.6–45.2 s (median 41.9 s,
-  // 7 runs), 4 workers 40.0–41.7 s (3 runs). The unit tier runs one per core (`npm run test:unit`: 24 s → 16 s).
+  // 7 runs), 4 workers 39.8–42.3 s (median 41.1 s, 8 runs). The unit tier runs one per core (`npm run test:unit`: 24 s → 16 s).
   maxWorkers: availableParallelism() + 2,
   projects: [
     {
