@@ -13,7 +13,7 @@ import {
   synthesizeAtomically,
   type StackFactoryOptions,
 } from '@platform/stack-factory';
-import { type MotoServer, processGlobal, repoRoot, tofuOk, type TofuOptions } from '@platform/testing';
+import { isRunning, type MotoServer, processGlobal, repoRoot, tofuOk, type TofuOptions } from '@platform/testing';
 import { DataResource, type App } from 'cdktf';
 import { type Construct } from 'constructs';
 
@@ -156,12 +156,10 @@ interface AwsWorker {
 let worker: AwsWorker | undefined;
 const SHARED_WORKER = Symbol.for('platform.stateTools.awsOps');
 
-const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
 function sharedChild(): ChildProcess {
   const global = processGlobal();
   const existing = global[SHARED_WORKER] as ChildProcess | undefined;
-  if (existing && alive(existing)) return existing;
+  if (existing && isRunning(existing)) return existing;
   if (!existsSync(PYTHON))
     throw new Error('.tools/venv is missing: run `npm run setup-tools` (scripts/setup-tools.sh) first');
   const child = spawn(PYTHON, [path.join(__dirname, 'aws_ops.py')], {
@@ -177,7 +175,7 @@ function sharedChild(): ChildProcess {
 }
 
 function awsWorker(): AwsWorker {
-  if (worker && alive(worker.child)) return worker;
+  if (worker && isRunning(worker.child)) return worker;
   worker?.detach();
   const child = sharedChild();
   let buffer = '';

@@ -1,4 +1,4 @@
-import { processGlobal } from './moto';
+import { processGlobal } from './process-global';
 
 /** The counts packages/testing/jest/runtime.cjs keeps in the worker process (outside this file's sandbox). */
 function stats(): { hits: number; compiled: number; rejected: number } {

@@ -4,6 +4,7 @@ import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, realpathS
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { isRunning, processGlobal } from './process-global';
 import { toolPath } from './tools';
 
 /** A running moto server (S3, DynamoDB, STS, … on one port), started by `startMoto`. */
@@ -42,17 +43,6 @@ const logReaders = new Map<ChildProcess, () => string>();
 const logDirs = new Set<string>();
 let exitHookInstalled = false;
 
-/**
- * The worker process's own global object. Under jest every test file runs in a sandbox with its own
- * globals and its own `process` (whose `exit` event never fires); state kept here outlives the test
- * file, and its `process` is the real one. Reached through a function Node created there.
- */
-export function processGlobal(): { process: NodeJS.Process } & Record<symbol, unknown> {
-  // A Node built-in no test setup replaces (child_process's are wrapped by the suite setup, in the sandbox).
-  const ProcessFunction = Object.getPrototypeOf(openSync).constructor as FunctionConstructor;
-  return new ProcessFunction('return globalThis')() as { process: NodeJS.Process } & Record<symbol, unknown>;
-}
-
 /** This process's shared server: started by the first test file that asks, lent to the next ones. */
 interface SharedServer {
   readonly server: MotoServer;
@@ -77,7 +67,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   const global = processGlobal();
   const useShared = options.shared !== false;
   const shared = useShared ? (global[SHARED] as SharedServer | undefined) : undefined;
-  if (shared && !shared.leased && shared.child.exitCode === null && shared.child.signalCode === null) {
+  if (shared && !shared.leased && isRunning(shared.child)) {
     shared.leased = true;
     try {
       await shared.server.reset();
@@ -95,11 +85,11 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   // The free port can be taken between probing and binding: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const server = launch(bin, port, own ? undefined : global.process);
+    const { server, child } = launch(bin, port, own ? undefined : global.process);
     const ready = await waitUntilReady(server, deadline);
     if (ready) {
       if (own) return server;
-      const entry: SharedServer = { server, child: [...running].find((c) => c.pid === server.pid)!, leased: true };
+      const entry: SharedServer = { server, child, leased: true };
       global[SHARED] = entry;
       return lend(entry);
     }
@@ -133,7 +123,7 @@ function lend(shared: SharedServer): MotoServer {
  * Starts a server. `owner`: the real process of a shared server, which outlives the test file: its log is
  * kept in that process's temporary folder (a test file's own is removed with it) and removed at its exit.
  */
-function launch(bin: string, port: number, owner?: NodeJS.Process): MotoServer {
+function launch(bin: string, port: number, owner?: NodeJS.Process): { server: MotoServer; child: ChildProcess } {
   // moto logs every request line. It writes them into a file, not a pipe: a pipe fills whenever this
   // (jest) process is busy — a synchronous synth, a long assertion — and then every moto thread blocks
   // inside its response, before the reply is sent, stalling all the engines talking to it at once.
@@ -188,7 +178,7 @@ function launch(bin: string, port: number, owner?: NodeJS.Process): MotoServer {
   });
   const endpoint = `http://127.0.0.1:${port}`;
 
-  return {
+  const server: MotoServer = {
     endpoint,
     port,
     pid: child.pid ?? -1,
@@ -213,6 +203,7 @@ function launch(bin: string, port: number, owner?: NodeJS.Process): MotoServer {
     },
     log: output,
   };
+  return { server, child };
 }
 
 /**

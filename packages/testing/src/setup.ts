@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify, types } from 'node:util';
 import { stackMatchers } from './matchers';
+import { processGlobal } from './process-global';
 import { GO_TOOL_ENV, toolsBin } from './tools';
 // Default imports are the modules themselves (`import * as` makes a copy): patches reach every importer.
 import childProcess from 'node:child_process';
@@ -23,11 +24,9 @@ expect.extend(stackMatchers);
  * tier's CPU. Those traces only appear in cdktf's messages about unresolved tokens, so this suite's realm
  * formats them without source maps, cut to 20 frames. Errors (failed assertions, thrown errors) still go
  * to jest's formatter: Node uses the main realm's `Error.prepareStackTrace` only when the suite's realm
- * has none, so the suite's formatter hands errors to it (the main realm's `Error`, reached through a
- * function Node created there).
+ * has none, so the suite's formatter hands errors to it (the process's own `Error`: `processGlobal`).
  */
-const MainRealmFunction = Object.getPrototypeOf(childProcess.spawn).constructor as FunctionConstructor;
-const mainRealmError = new MainRealmFunction('return Error')() as ErrorConstructor;
+const mainRealmError = processGlobal().Error;
 Error.prepareStackTrace = function prepareStackTrace(target: unknown, frames: NodeJS.CallSite[]): unknown {
   const error = types.isNativeError(target) ? target : undefined;
   const mapped = mainRealmError.prepareStackTrace;
