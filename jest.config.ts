@@ -80,7 +80,7 @@ const shared: Config = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   setupFilesAfterEnv: ['<rootDir>/packages/testing/src/setup.ts'],
-  // jest's runtime with V8's code cache: every suite compiles ~700 modules again otherwise (see the file).
+  // jest's runtime compiling each module once per worker: every suite compiles ~700 modules again otherwise (see the file).
   runtime: '<rootDir>/packages/testing/jest/runtime.cjs',
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.tools'],
   // Kept in the repository (ignored by git), not in TMPDIR: the suites leave nothing there.

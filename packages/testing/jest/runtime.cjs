@@ -1,15 +1,17 @@
 'use strict';
 /**
- * jest's module runtime, with V8's code cache for the modules a suite loads (jest.config.ts `runtime`).
+ * jest's module runtime, compiling each module once per worker (jest.config.ts `runtime`).
  *
- * Every suite gets a fresh module registry, so jest compiles every module it loads again for every suite
- * (`vm.compileFunction`, which V8's in-memory compilation cache does not serve: jest/jest#9457,
- * nodejs/node#35375). A suite that synthesizes a stack loads ~700 files, ~9 MB (cdktf, the AWS provider,
- * zod, yaml, …): compiling them was 16% of the unit tier's CPU. This keeps each module's code cache —
- * produced on its first compilation, in this worker's memory and on disk beside jest's own cache — and
- * hands it to V8 on the next compilation, which then skips parsing and compiling the top-level code.
- * Output is the same: V8 checks the cache against the source (and its own version and flags) and
- * compiles normally when it does not match.
+ * Every suite gets a fresh module registry, so jest compiles every module it loads again for every suite,
+ * bound to that suite's context (`vm.compileFunction` with `parsingContext`, which V8's in-memory
+ * compilation cache does not serve: jest/jest#9457, nodejs/node#35375). A suite that synthesizes a stack
+ * loads ~700 files, ~9 MB (cdktf, the AWS provider, zod, yaml, …), and every function it calls is parsed and
+ * compiled again too. Here each module is a `vm.Script`, which no context owns: compiled once per worker, it
+ * runs in each suite's context and gives that suite a function of its own (its own module scope, its own
+ * exports; only the code is shared), and what V8 compiled lazily for one suite serves the next. The first
+ * compilation in a worker takes V8's code cache from disk, beside jest's own cache, when there is one; it
+ * is written once the module has served a suite, so it holds the functions that ran. V8 checks the cache
+ * against the source (and its own version and flags) and compiles normally when it does not match.
  *
  * It replaces one method of jest-runtime's module executor, jest 30's internal structure. When that
  * structure is not there (another jest), it says so once and jest compiles as it always does; the
@@ -18,13 +20,15 @@
 const { createHash } = require('node:crypto');
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
-const { compileFunction } = require('node:vm');
+const { Script } = require('node:vm');
 const Runtime = require('jest-runtime').default;
 
 /** Entries unused for this long are removed (at most once a day): sources that changed leave old ones behind. */
 const PRUNE_AFTER_MS = 7 * 24 * 3600 * 1000;
 const memory = new Map();
-const stats = { hits: 0, compiled: 0, rejected: 0 };
+const stats = { hits: 0, compiled: 0, fromDisk: 0, rejected: 0 };
+/** The suite running in this worker now, for dynamic `import()` from a module compiled for an earlier one. */
+const active = { executor: undefined, vmContext: undefined };
 let directory;
 
 function cacheDirectory(projectCacheDirectory) {
@@ -84,47 +88,71 @@ function writeCache(dir, key, data) {
   }
 }
 
-/** jest's `compile`, with the code cache: same arguments, same options, same function. */
-function compileWithCodeCache(original, dir) {
+/**
+ * The wrapper a module's source is compiled in: a function of jest's module parameters, its header on a line
+ * of its own and `lineOffset: -1`, so every line and column of the module is where it is in the source.
+ */
+const WRAPPER_VERSION = 'script-wrapper-1';
+function wrap(source, params) {
+  // A hashbang is only valid at the very start of a script: keep its line (and every column) as a comment.
+  const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
+  return `(function (${params}) {\n${body}\n})`;
+}
+
+/**
+ * jest's `compile`, once per module and worker: same function, same behaviour.
+ *
+ * jest compiles every module again for each suite, bound to that suite's context (`vm.compileFunction` with
+ * `parsingContext`). A `vm.Script` is not bound to a context: compiled once, it runs in each suite's context
+ * and gives that suite its own function (its own module scope, nothing shared but the code). V8 then also
+ * keeps what it compiled lazily — every function a suite called, parsed and compiled once per worker
+ * instead of once per suite. The first compilation in a worker takes V8's code cache from disk when there
+ * is one (written after the module first ran, so it holds the functions that ran).
+ */
+function compileOncePerWorker(original, dir, runtime) {
   return function compile(scriptSource, filename) {
     const vmContext = this.environment.getVmContext();
     if (vmContext == null || this.resolution.isCoreModule(filename)) return original.call(this, scriptSource, filename);
-    // In memory by file name and the wrapper's parameters (the source compared whole: cheap), on disk by a
-    // hash of all three.
+    active.executor = this;
+    active.vmContext = vmContext;
     const params = this.injectedModuleParameters.join(',');
     const id = `${params}\0${filename}`;
-    const known = memory.get(id);
-    const key =
-      known?.source === scriptSource ? undefined : createHash('sha256').update(params).update('\0').update(filename).update('\0').update(scriptSource).digest('hex');
-    const cachedData = key === undefined ? known.data : readCache(dir, key);
-    let fn;
-    try {
-      fn = compileFunction(scriptSource, this.injectedModuleParameters, {
-        filename,
-        cachedData,
-        produceCachedData: cachedData === undefined,
-        importModuleDynamically: async (specifier, _function, importAttributes, ...rest) =>
-          this.dynamicImport(specifier, filename, vmContext, importAttributes, rest[0]),
-        parsingContext: vmContext,
-      });
-    } catch {
-      // A syntax error (or anything else): jest's own compile reports it its way.
-      return original.call(this, scriptSource, filename);
-    }
-    if (cachedData === undefined) {
-      stats.compiled++;
-      if (fn.cachedDataProduced) {
-        memory.set(id, { source: scriptSource, data: fn.cachedData });
-        writeCache(dir, key, fn.cachedData);
-      }
-    } else if (fn.cachedDataRejected) {
-      stats.rejected++;
+    let entry = memory.get(id);
+    if (entry !== undefined && entry.source !== scriptSource) {
       memory.delete(id);
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      const key = createHash('sha256').update(WRAPPER_VERSION).update('\0').update(params).update('\0').update(filename).update('\0').update(scriptSource).digest('hex');
+      const cachedData = readCache(dir, key);
+      let script;
+      try {
+        script = new Script(wrap(scriptSource, params), {
+          filename,
+          lineOffset: -1,
+          cachedData,
+          // Routed to the suite running now (a worker runs one suite at a time), resolved from this module.
+          importModuleDynamically: async (specifier, _script, importAttributes, ...rest) =>
+            active.executor.dynamicImport(specifier, filename, active.vmContext, importAttributes, rest[0]),
+        });
+      } catch {
+        // A syntax error (or anything else): jest's own compile reports it its way.
+        return original.call(this, scriptSource, filename);
+      }
+      if (cachedData === undefined) stats.compiled++;
+      else if (script.cachedDataRejected) stats.rejected++;
+      else stats.fromDisk++;
+      entry = { source: scriptSource, script, key, saved: cachedData !== undefined && !script.cachedDataRejected };
+      memory.set(id, entry);
     } else {
       stats.hits++;
-      if (key !== undefined) memory.set(id, { source: scriptSource, data: cachedData });
+      if (!entry.saved) {
+        // Used by a second suite: it has run, so its code cache now holds the functions that ran.
+        entry.saved = true;
+        writeCache(dir, entry.key, entry.script.createCachedData());
+      }
     }
-    return fn;
+    return entry.script.runInContext(vmContext);
   };
 }
 
@@ -142,7 +170,7 @@ class CodeCachingRuntime extends Runtime {
       warned = true;
       return;
     }
-    executor.compile = compileWithCodeCache(original, cacheDirectory(config.cacheDirectory));
+    executor.compile = compileOncePerWorker(original, cacheDirectory(config.cacheDirectory));
   }
 }
 
