@@ -20,7 +20,7 @@
 const { createHash } = require('node:crypto');
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
-const { Script } = require('node:vm');
+const { compileFunction, Script } = require('node:vm');
 const Runtime = require('jest-runtime').default;
 
 /** Entries unused for this long are removed (at most once a day): sources that changed leave old ones behind. */
@@ -92,12 +92,19 @@ function writeCache(dir, key, data) {
  * The wrapper a module's source is compiled in: a function of jest's module parameters, its header on a line
  * of its own and `lineOffset: -1`, so every line and column of the module is where it is in the source.
  */
-const WRAPPER_VERSION = 'script-wrapper-1';
+const WRAPPER_VERSION = 'script-wrapper-2';
 function wrap(source, params) {
   // A hashbang is only valid at the very start of a script: keep its line (and every column) as a comment.
   const body = source.startsWith('#!') ? `//${source.slice(2)}` : source;
   return `(function (${params}) {\n${body}\n})`;
 }
+
+/**
+ * Node 20 drops a script's `importModuleDynamically` when the script is made from cached data (`import()`
+ * then fails with "A dynamic import callback was not specified"; Node 24 keeps it). A module whose source
+ * may call `import()` is therefore compiled without the disk cache (it is still compiled once per worker).
+ */
+const MAY_IMPORT = /\bimport\s*\(/;
 
 /**
  * jest's `compile`, once per module and worker: same function, same behaviour.
@@ -108,8 +115,12 @@ function wrap(source, params) {
  * keeps what it compiled lazily — every function a suite called, parsed and compiled once per worker
  * instead of once per suite. The first compilation in a worker takes V8's code cache from disk when there
  * is one (written after the module first ran, so it holds the functions that ran).
+ *
+ * A source is checked as a function body (`vm.compileFunction`, as jest compiles it) before its script is
+ * first made, unless V8 accepted a disk cache made from this exact source, which was checked then: a
+ * malformed file whose braces happen to close the wrapper early must fail as it does under jest, not run.
  */
-function compileOncePerWorker(original, dir, runtime) {
+function compileOncePerWorker(original, dir) {
   return function compile(scriptSource, filename) {
     const vmContext = this.environment.getVmContext();
     if (vmContext == null || this.resolution.isCoreModule(filename)) return original.call(this, scriptSource, filename);
@@ -123,8 +134,9 @@ function compileOncePerWorker(original, dir, runtime) {
       entry = undefined;
     }
     if (entry === undefined) {
+      const diskCache = MAY_IMPORT.test(scriptSource) ? null : dir;
       const key = createHash('sha256').update(WRAPPER_VERSION).update('\0').update(params).update('\0').update(filename).update('\0').update(scriptSource).digest('hex');
-      const cachedData = readCache(dir, key);
+      const cachedData = readCache(diskCache, key);
       let script;
       try {
         script = new Script(wrap(scriptSource, params), {
@@ -132,9 +144,12 @@ function compileOncePerWorker(original, dir, runtime) {
           lineOffset: -1,
           cachedData,
           // Routed to the suite running now (a worker runs one suite at a time), resolved from this module.
-          importModuleDynamically: async (specifier, _script, importAttributes, ...rest) =>
-            active.executor.dynamicImport(specifier, filename, active.vmContext, importAttributes, rest[0]),
+          importModuleDynamically: async (specifier, _script, importAttributes, ...rest) => {
+            if (active.executor === undefined) throw new Error(`${filename}: import(${JSON.stringify(specifier)}) after its test file was torn down`);
+            return active.executor.dynamicImport(specifier, filename, active.vmContext, importAttributes, rest[0]);
+          },
         });
+        if (cachedData === undefined || script.cachedDataRejected) compileFunction(scriptSource, this.injectedModuleParameters, { filename });
       } catch {
         // A syntax error (or anything else): jest's own compile reports it its way.
         return original.call(this, scriptSource, filename);
@@ -142,14 +157,14 @@ function compileOncePerWorker(original, dir, runtime) {
       if (cachedData === undefined) stats.compiled++;
       else if (script.cachedDataRejected) stats.rejected++;
       else stats.fromDisk++;
-      entry = { source: scriptSource, script, key, saved: cachedData !== undefined && !script.cachedDataRejected };
+      entry = { source: scriptSource, script, key, diskCache, saved: cachedData !== undefined && !script.cachedDataRejected };
       memory.set(id, entry);
     } else {
       stats.hits++;
       if (!entry.saved) {
         // Used by a second suite: it has run, so its code cache now holds the functions that ran.
         entry.saved = true;
-        writeCache(dir, entry.key, entry.script.createCachedData());
+        writeCache(entry.diskCache, entry.key, entry.script.createCachedData());
       }
     }
     return entry.script.runInContext(vmContext);
@@ -161,8 +176,11 @@ globalThis[Symbol.for('platform.jest.codeCache')] = stats;
 let warned = false;
 
 class CodeCachingRuntime extends Runtime {
-  constructor(config, ...rest) {
-    super(config, ...rest);
+  constructor(config, environment, resolver, transformer, cacheFS, coverageOptions, ...rest) {
+    super(config, environment, resolver, transformer, cacheFS, coverageOptions, ...rest);
+    // V8 coverage reports positions in the compiled text, which jest maps as its own compile made it:
+    // with `--coverage --coverageProvider=v8`, jest compiles as it always does.
+    if (coverageOptions?.collectCoverage && coverageOptions.coverageProvider === 'v8') return;
     const executor = this.executor;
     const original = executor && Object.getPrototypeOf(executor).compile;
     if (typeof original !== 'function' || typeof executor.dynamicImport !== 'function' || !Array.isArray(executor.injectedModuleParameters)) {
@@ -171,6 +189,15 @@ class CodeCachingRuntime extends Runtime {
       return;
     }
     executor.compile = compileOncePerWorker(original, cacheDirectory(config.cacheDirectory));
+  }
+
+  teardown() {
+    super.teardown();
+    // The finished suite's runtime and context must not outlive it here (jest's --detectLeaks checks).
+    if (active.executor === this.executor) {
+      active.executor = undefined;
+      active.vmContext = undefined;
+    }
   }
 }
 

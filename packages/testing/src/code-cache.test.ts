@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type * as ProbeModule from './code-cache-probe';
 import { processGlobal } from './process-global';
 
@@ -74,4 +77,24 @@ test('GIVEN errors thrown in a module compiled by the runtime THEN their stacks 
     expect(where(first, 'code-cache-throws.js')).toBe('code-cache-throws.js:1:58');
     expect(where(fifth, 'code-cache-throws.js')).toBe('code-cache-throws.js:5:21');
   }
+});
+
+test('GIVEN a malformed file whose braces would close the module wrapper early THEN it fails with a SyntaxError, as under jest, and none of it runs', () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'code-cache-')), 'closes-early.js');
+  writeFileSync(file, 'module.exports.x = 1;\n}); globalThis.__closedEarly = true; (function () {\n');
+  for (let i = 0; i < 2; i++) {
+    expect(() => loadFresh(file)).toThrow(SyntaxError);
+    expect((globalThis as { __closedEarly?: boolean }).__closedEarly).toBeUndefined();
+  }
+});
+
+test('GIVEN a module that calls import() WHEN loaded again (from this worker, or on a later run) THEN the call still reaches jest, not V8\'s missing-callback error', async () => {
+  // Without --experimental-vm-modules jest refuses the import itself; what matters is that jest is asked.
+  const outcomes: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const mod = loadFresh<{ load: () => Promise<unknown> }>('./code-cache-import.js');
+    outcomes.push(await mod.load().then(() => 'imported', (e: Error) => e.message));
+  }
+  for (const outcome of outcomes) expect(outcome).not.toMatch(/dynamic import callback was not specified/);
+  expect(new Set(outcomes).size).toBe(1);
 });
