@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify, types } from 'node:util';
+import { skipTokenStackTraces } from '@platform/cli/src/lib/token-traces';
 import { stackMatchers } from './matchers';
 import { processGlobal } from './process-global';
 import { GO_TOOL_ENV, toolsBin } from './tools';
@@ -19,13 +20,17 @@ expect.extend(stackMatchers);
 /**
  * cdktf records where every token was created: each Reference, list and map token captures the whole
  * call stack (`Error.captureStackTrace` on a plain object, with no frame limit) and formats it at once.
- * Under jest, formatting goes through the source-map formatter jest installs in the worker's main realm,
- * which maps every frame of a deep stack through the source maps of the files on it — 12% of the unit
- * tier's CPU. Those traces only appear in cdktf's messages about unresolved tokens, so this suite's realm
- * formats them without source maps, cut to 20 frames. Errors (failed assertions, thrown errors) still go
- * to jest's formatter: Node uses the main realm's `Error.prepareStackTrace` only when the suite's realm
- * has none, so the suite's formatter hands errors to it (the process's own `Error`: `processGlobal`).
+ * Those traces only appear in cdktf's messages about unresolved tokens. As `platform synth` does, the
+ * suites record none unless PLATFORM_DEBUG is set (packages/cli/src/lib/token-traces.ts: every construct a
+ * suite builds and synthesizes, in this suite's realm, where cdktf's `Error` is).
+ * With PLATFORM_DEBUG they are kept, formatted without source maps and cut to 20 frames: under jest,
+ * formatting goes through the source-map formatter jest installs in the worker's main realm, which maps
+ * every frame of a deep stack through the source maps of the files on it (12% of the unit tier's CPU).
+ * Errors (failed assertions, thrown errors) still go to jest's formatter: Node uses the main realm's
+ * `Error.prepareStackTrace` only when the suite's realm has none, so the suite's formatter hands errors to
+ * it (the process's own `Error`: `processGlobal`).
  */
+const restoreTokenStackTraces = process.env.PLATFORM_DEBUG ? undefined : skipTokenStackTraces(Error);
 const mainRealmError = processGlobal().Error;
 Error.prepareStackTrace = function prepareStackTrace(target: unknown, frames: NodeJS.CallSite[]): unknown {
   const error = types.isNativeError(target) ? target : undefined;
@@ -124,6 +129,7 @@ for (const launcher of LAUNCHERS) {
 }
 
 afterAll(() => {
+  restoreTokenStackTraces?.();
   for (const [launcher, original] of originals) cp[launcher] = original as (...args: unknown[]) => unknown;
   originals.clear();
   (os as { tmpdir: () => string }).tmpdir = realTmpdir;

@@ -9,6 +9,7 @@ import { definePlatform } from '@platform/stacks';
 import { Manifest } from 'cdktf';
 import { type Command, Option } from 'commander';
 import { reportError, UsageError } from '../errors';
+import { skipTokenStackTraces } from '../lib/token-traces';
 import { findRepositoryRoot } from '../program';
 
 export interface SynthOptions {
@@ -64,25 +65,16 @@ export function synthPlatform(outdir: string, envs: readonly EnvironmentConfig[]
 }
 
 /**
- * cdktf records where every token was created — a full, formatted stack trace (`Error.stackTraceLimit` raised
- * to MAX_SAFE_INTEGER around `Error.captureStackTrace`), about a fifth of synth time on 150 stacks — and shows
- * it only when a token fails to resolve. Unless PLATFORM_DEBUG is set, those captures record nothing while
- * `fn` runs; every other stack trace (ours, Node's) is captured as usual. The output does not change.
+ * `fn` without cdktf's token stack traces (lib/token-traces.ts: about a fifth of synth time on 150 stacks),
+ * unless PLATFORM_DEBUG is set. The output does not change.
  */
 export function withoutTokenStackTraces<T>(fn: () => T): T {
   if (process.env.PLATFORM_DEBUG) return fn();
-  const original = Error.captureStackTrace;
-  Error.captureStackTrace = (target: object, ...rest: unknown[]) => {
-    if (Error.stackTraceLimit === Number.MAX_SAFE_INTEGER) {
-      (target as { stack?: string }).stack = '';
-      return;
-    }
-    (original as (...args: unknown[]) => void).call(Error, target, ...rest);
-  };
+  const restore = skipTokenStackTraces();
   try {
     return fn();
   } finally {
-    Error.captureStackTrace = original;
+    restore();
   }
 }
 
