@@ -15,8 +15,15 @@ interface EnvFileSummary {
   readonly wave: number;
 }
 
+/**
+ * Environment files parsed, by their text: a suite asks for the same few files again and again (every
+ * `firstEnvironment()` reads them all). Each caller gets its own copy.
+ */
+const parsedByText = new Map<string, unknown>();
 function readEnvFile(dir: string, file: string): Record<string, unknown> {
-  return (parse(readFileSync(path.join(dir, file), 'utf8')) ?? {}) as Record<string, unknown>;
+  const text = readFileSync(path.join(dir, file), 'utf8');
+  if (!parsedByText.has(text)) parsedByText.set(text, parse(text) ?? {});
+  return structuredClone(parsedByText.get(text)) as Record<string, unknown>;
 }
 
 function summaries(dir = ENVS_DIR): EnvFileSummary[] {
@@ -75,8 +82,7 @@ export function generatedEnvironmentName(seed = 'new', dir = ENVS_DIR): string {
  * @default name - the first environment of the first wave
  */
 export function environmentFixture(name = firstEnvironment(), patch: Record<string, unknown> = {}, as = name): EnvironmentConfig {
-  const read = (file: string) => parse(readFileSync(path.join(ENVS_DIR, file), 'utf8')) as Record<string, unknown>;
-  const merged = deepMerge(deepMerge(read('_base.yaml'), read(`${name}.yaml`)), patch);
+  const merged = deepMerge(deepMerge(readEnvFile(ENVS_DIR, '_base.yaml'), readEnvFile(ENVS_DIR, `${name}.yaml`)), patch);
   return { ...environmentSchema.parse(merged), name: as, file: `envs/${as}.yaml` };
 }
 
