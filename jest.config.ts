@@ -94,9 +94,9 @@ const shared: Config = {
 const config: Config = {
   // Two workers more than cores: some integration suites mostly wait (the self-lock suite, ~30 s, waits on
   // the engine's retry back-off; others on OpenTofu and moto), and the extra workers fill the cores meanwhile.
-  // Measured on the quiet 2-core machine, all suites: 1 worker (jest's default there) 113 s; then, with the
-  // suites' CPU cut and their scratch space in memory, 2 workers 56 s, 3 workers 40.6–45.2 s (median 41.9 s,
-  // 7 runs), 4 workers 39.8–42.3 s (median 41.1 s, 8 runs). The unit tier runs one per core (`npm run test:unit`: 24 s → 16 s).
+  // Measured on the 2-core machine, all suites: 1 worker (jest's default there) 113 s; 2 workers 56 s; with
+  // modules compiled once per worker, 3 workers 39.3–40.2 s (less CPU, but the waiting suite holds one of
+  // them) against 37.4–39.9 s for 4; 5 workers no better. The unit tier runs one per core (`npm run test:unit`).
   maxWorkers: availableParallelism() + 2,
   projects: [
     {

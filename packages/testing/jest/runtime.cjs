@@ -184,7 +184,7 @@ class CodeCachingRuntime extends Runtime {
     const executor = this.executor;
     const original = executor && Object.getPrototypeOf(executor).compile;
     if (typeof original !== 'function' || typeof executor.dynamicImport !== 'function' || !Array.isArray(executor.injectedModuleParameters)) {
-      if (!warned) process.stderr.write('packages/testing/jest/runtime.cjs: this jest-runtime has no module executor to hook: compiling without the V8 code cache\n');
+      if (!warned) process.stderr.write('packages/testing/jest/runtime.cjs: this jest-runtime has no module executor to hook: every suite compiles its modules again, as jest does\n');
       warned = true;
       return;
     }

@@ -23,7 +23,8 @@ function unused() {
 module.exports = { used, unused };
 `;
 // Each probe also reports how many modules went through the runtime's compile (its counts live on the
-// process's own global, outside the test file's sandbox).
+// process's own global, outside the test file's sandbox, reached as packages/testing/src/process-global.ts
+// does: the probe is plain JavaScript in a jest run without this repository's transform).
 const PROBE = `const { used } = require('./measured');
 test('uses one branch of one function', () => expect(used(11)).toBe('big'));
 test('reports the runtime', () => {
